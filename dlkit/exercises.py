@@ -10,7 +10,7 @@ The teacher's *hidden* checks, which compare exact values, live outside the
 package (``hidden_checks/``) and are used only by the grader.
 
 Example:
-    >>> check("01.3", 168)  # doctest: +SKIP
+    >>> check("01.3", answer_01_3)  # doctest: +SKIP
     [01.3] passed (1 point): correct.
 """
 
@@ -108,7 +108,7 @@ def check(exercise_id: str, answer: Any) -> bool:
         ``True`` when the public check passes.
 
     Example:
-        >>> check("01.13", {"f32_sum": 16777216.0})  # doctest: +SKIP
+        >>> check("01.13", answer_01_13)  # doctest: +SKIP
     """
     exercise = get(exercise_id)
     points = f"{exercise.points:g} point" + ("" if exercise.points == 1 else "s")
@@ -245,5 +245,60 @@ def expect_function(inputs: Sequence[tuple], digest: str, decimals: int = 3) -> 
         if fingerprint(flat, decimals) != digest:
             return False, "the function runs, but its outputs on the test inputs are not right yet"
         return True, f"correct on {len(inputs)} test inputs"
+
+    return run
+
+
+def canonical_shape(answer: Any, allow_error: bool = False) -> str:
+    """Write a shape-like answer as text, the form that shape fingerprints hash.
+
+    Accepts a tuple or list of non-negative integers (also NumPy integers, a
+    ``tf.TensorShape`` or the ``.shape`` of an array) and, when ``allow_error``
+    is true, the string ``"error"`` for "these shapes do not combine".
+
+    Args:
+        answer: the shape, e.g. ``(3, 4)``, ``[3, 4]`` or ``x.shape``.
+        allow_error: accept the string ``"error"`` as an answer.
+
+    Returns:
+        ``"(3, 4)"``-style text (``"(3,)"`` for one axis), or ``"error"``.
+
+    Raises:
+        TypeError: the answer is not a sequence of non-negative integers (or ``"error"``).
+
+    Example:
+        >>> canonical_shape([8, 7, np.int64(6), 5])
+        '(8, 7, 6, 5)'
+    """
+    if isinstance(answer, str):
+        if allow_error and answer.strip().lower() == "error":
+            return "error"
+        expected = "a tuple of ints" + (" or the string 'error'" if allow_error else "")
+        raise TypeError(f"expected {expected}, got the string {answer!r}")
+    if hasattr(answer, "as_list") and callable(answer.as_list):  # tf.TensorShape
+        answer = answer.as_list()
+    if not isinstance(answer, tuple | list):
+        raise TypeError(f"expected a tuple of ints such as (3, 4), got {type(answer).__name__}")
+    sizes = []
+    for size in answer:
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 0:
+            raise TypeError(f"every entry of a shape must be an int >= 0, got {size!r}")
+        sizes.append(int(size))
+    return str(tuple(sizes))
+
+
+def expect_shape(digest: str, allow_error: bool = False) -> CheckFn:
+    """A public check for a shape-like tuple of ints (a shape, a multilinear rank).
+
+    ``digest`` is ``text_fingerprint(canonical_shape(reference))``. With
+    ``allow_error`` the string ``"error"`` is a valid answer too (for shapes that
+    do not broadcast).
+    """
+
+    def run(answer: Any) -> tuple[bool, str]:
+        text = canonical_shape(answer, allow_error)
+        if text_fingerprint(text) != digest:
+            return False, f"{text} is not right yet"
+        return True, "correct"
 
     return run

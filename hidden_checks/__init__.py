@@ -1,0 +1,19 @@
+"""The teacher's hidden checks, one module per chapter (``ch01`` ...).
+
+Used only by the grader (``dlkit grade``), in a process that never ran student
+code. They compare answers with the exact reference values, within stated
+tolerances, and call function answers on inputs the public checks do not use.
+This folder is not part of the ``dlkit`` package and is never shipped to
+students: ``dlkit release`` leaves it out.
+
+Each module defines:
+
+- ``CHECKS``: exercise id -> function ``answer -> (passed, message)``; the
+  message never states the expected value;
+- ``REFERENCE``: exercise id -> the reference answer (plain NumPy/Python data, a
+  reference function for function answers);
+- ``WRONG``: exercise id -> one plausible wrong answer (a typical mistake), used
+  by the tests to show that wrong answers are caught;
+- ``HIDDEN_INPUTS``: for function answers, the argument tuples the hidden check
+  calls them with.
+"""
