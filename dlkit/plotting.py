@@ -56,8 +56,15 @@ def learning_curves(
         epochs = np.arange(1, len(logs[name]) + 1)
         (line,) = ax.plot(epochs, logs[name], marker="o", ms=3, label=f"train {name}")
         if f"val_{name}" in logs:
-            ax.plot(epochs, logs[f"val_{name}"], ls="--", marker="o", ms=3,
-                    color=line.get_color(), label=f"validation {name}")
+            ax.plot(
+                epochs,
+                logs[f"val_{name}"],
+                ls="--",
+                marker="o",
+                ms=3,
+                color=line.get_color(),
+                label=f"validation {name}",
+            )
     ax.set_xlabel("epoch")
     ax.set_ylabel(", ".join(names))
     ax.set_title(title or "Learning curves")
@@ -113,8 +120,14 @@ def image_grid(
     if labels is not None:
         for i, label in enumerate(labels):
             row, col = divmod(i, ncols)
-            ax.text(col * (w + 2) + 1 + w / 2, row * (h + pad) + pad - 0.5, str(label),
-                    ha="center", va="bottom", fontsize=8)
+            ax.text(
+                col * (w + 2) + 1 + w / 2,
+                row * (h + pad) + pad - 0.5,
+                str(label),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
     ax.set_axis_off()
     if title:
         ax.set_title(title)
@@ -163,8 +176,15 @@ def confusion_matrix(
     threshold = shown.max() / 2
     for (i, j), value in np.ndenumerate(shown):
         text = f"{value:.2f}" if normalize else str(value)
-        ax.text(j, i, text, ha="center", va="center", fontsize=7,
-                color="white" if value > threshold else "black")
+        ax.text(
+            j,
+            i,
+            text,
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if value > threshold else "black",
+        )
     names = list(class_names) if class_names is not None else [str(i) for i in range(k)]
     ax.set_xticks(range(k), names)
     ax.set_yticks(range(k), names)

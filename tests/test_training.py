@@ -113,8 +113,14 @@ def test_callbacks_history_lambda_early_stopping_checkpoint(digits, tmp_path):
     path = tmp_path / "best.keras"
     checkpoint = keras.callbacks.ModelCheckpoint(path, monitor="val_loss", save_best_only=True)
     history = training.fit(
-        model, x, y, epochs=20, steps_per_call=1, verbose=0,
-        validation_data=(x_val, y_val), callbacks=[counter, stopper, checkpoint],
+        model,
+        x,
+        y,
+        epochs=20,
+        steps_per_call=1,
+        verbose=0,
+        validation_data=(x_val, y_val),
+        callbacks=[counter, stopper, checkpoint],
     )
     assert isinstance(history, keras.callbacks.History) and model.history is history
     assert len(history.history["loss"]) == 3 == seen["epochs"]
@@ -127,11 +133,15 @@ def test_early_stopping_restores_best_weights(digits):
     x, y, x_val, y_val = digits
     model = make_mlp()
     snapshots = []
-    keep = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: snapshots.append(model.get_weights()))
+    keep = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: snapshots.append(model.get_weights())
+    )
     stopper = keras.callbacks.EarlyStopping(
         monitor="val_loss", min_delta=10.0, patience=2, restore_best_weights=True
     )
-    training.fit(model, x, y, epochs=10, verbose=0, validation_data=(x_val, y_val), callbacks=[keep, stopper])
+    training.fit(
+        model, x, y, epochs=10, verbose=0, validation_data=(x_val, y_val), callbacks=[keep, stopper]
+    )
     first_epoch = snapshots[0]
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), first_epoch))
 
@@ -159,7 +169,10 @@ def test_multi_input_model_and_tensors():
     model = keras.Model({"a": a_in, "b": b_in}, out)
     model.compile("sgd", "mse")
     rng = np.random.default_rng(0)
-    x = {"a": rng.normal(size=(50, 3)).astype("float32"), "b": tf.constant(rng.normal(size=(50, 2)), tf.float32)}
+    x = {
+        "a": rng.normal(size=(50, 3)).astype("float32"),
+        "b": tf.constant(rng.normal(size=(50, 2)), tf.float32),
+    }
     target = x["a"].sum(axis=1, keepdims=True)
     history = training.fit(model, x, target, batch_size=10, epochs=5, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
