@@ -1,12 +1,29 @@
 """dlkit: the small helper package shared by the curriculum's notebooks.
 
-Importing dlkit has no side effects: nothing is seeded, printed or downloaded.
-Call :func:`dlkit.runtime.setup` at the top of a notebook to do that.
+Importing dlkit has no side effects: nothing is seeded, printed or downloaded,
+and TensorFlow is not even imported until a module that needs it is used.
+Call :func:`dlkit.runtime.setup` at the top of a notebook: it imports TensorFlow
+quietly, seeds everything and prints one banner line.
 """
 
-from dlkit import data, exercises, plotting, runtime, training
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from dlkit import runtime
 from dlkit.runtime import scale, setup
-from dlkit.training import fit
 
 __all__ = ["data", "exercises", "fit", "plotting", "runtime", "scale", "setup", "training"]
 __version__ = "0.1.0"
+
+_LAZY_MODULES = {"data", "exercises", "plotting", "training", "answers", "grading", "release", "sandbox"}
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: submodules load on first use, so `import dlkit` stays cheap and silent.
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"dlkit.{name}")
+    if name == "fit":
+        return importlib.import_module("dlkit.training").fit
+    raise AttributeError(f"module 'dlkit' has no attribute {name!r}")

@@ -253,8 +253,9 @@ def canonical_shape(answer: Any, allow_error: bool = False) -> str:
     """Write a shape-like answer as text, the form that shape fingerprints hash.
 
     Accepts a tuple or list of non-negative integers (also NumPy integers, a
-    ``tf.TensorShape`` or the ``.shape`` of an array) and, when ``allow_error``
-    is true, the string ``"error"`` for "these shapes do not combine".
+    ``tf.TensorShape``, the ``.shape`` of an array, or a 1-D integer array) and,
+    when ``allow_error`` is true, the string ``"error"`` for "these shapes do not
+    combine".
 
     Args:
         answer: the shape, e.g. ``(3, 4)``, ``[3, 4]`` or ``x.shape``.
@@ -277,6 +278,8 @@ def canonical_shape(answer: Any, allow_error: bool = False) -> str:
         raise TypeError(f"expected {expected}, got the string {answer!r}")
     if hasattr(answer, "as_list") and callable(answer.as_list):  # tf.TensorShape
         answer = answer.as_list()
+    if isinstance(answer, np.ndarray) and answer.ndim == 1 and answer.dtype.kind in "iu":
+        answer = answer.tolist()  # a shape exported as an integer array
     if not isinstance(answer, tuple | list):
         raise TypeError(f"expected a tuple of ints such as (3, 4), got {type(answer).__name__}")
     sizes = []

@@ -8,9 +8,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
+import sys
 
 SCALES = ("fast", "full")
 SCALE_ENV = "DLKIT_SCALE"
@@ -52,6 +54,40 @@ def _quiet_tensorflow_logs() -> None:
         absl.logging.set_verbosity(absl.logging.ERROR)
     except ImportError:  # pragma: no cover - absl ships with TensorFlow
         pass
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Send file descriptor 2 to /dev/null for a moment.
+
+    TensorFlow's C++ runtime prints CUDA-probing messages at import time, before
+    its logging honours ``TF_CPP_MIN_LOG_LEVEL``. Python exceptions still
+    propagate normally; only raw native writes to stderr are dropped.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no usable fd 2: nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_tensorflow_quietly():
+    """Import TensorFlow (and list its devices once) without native log noise."""
+    _quiet_tensorflow_logs()
+    with _native_stderr_silenced():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # the CUDA probe happens here the first time
+    return tf
 
 
 def device_summary() -> str:
@@ -101,11 +137,10 @@ def setup(seed: int = 0, deterministic: bool = True) -> None:
     if not isinstance(deterministic, bool):
         raise TypeError(f"deterministic must be True or False, got {deterministic!r}")
     scale()  # fail early on a bad DLKIT_SCALE
-    _quiet_tensorflow_logs()
+    tf = import_tensorflow_quietly()
 
     import keras
     import numpy as np
-    import tensorflow as tf
 
     random.seed(seed)
     np.random.seed(seed)

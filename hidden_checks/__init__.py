@@ -14,6 +14,7 @@ Each module defines:
   reference function for function answers);
 - ``WRONG``: exercise id -> one plausible wrong answer (a typical mistake), used
   by the tests to show that wrong answers are caught;
-- ``HIDDEN_INPUTS``: for function answers, the argument tuples the hidden check
-  calls them with.
+- ``PROBES``: for function answers, the argument tuples the hidden check calls
+  them with; the grader calls the student's function on them inside the
+  student's kernel and passes the recorded outputs on.
 """

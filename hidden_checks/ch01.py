@@ -7,10 +7,11 @@ at a tolerance stated per part (exact integers get an absolute tolerance below
 0.5 and no relative one, so that ``2**24 + 1`` is not mistaken for ``2**24``).
 Messages say what is wrong, never what is expected.
 
-Function answers (01.12, 01.16) are called on ``HIDDEN_INPUTS``, which differ
-from the inputs of the public checks. A grader that must not call student code
-in its own process may instead evaluate the function in the student's kernel on
-``HIDDEN_INPUTS`` and pass the list of outputs; the checks accept both.
+Function answers (01.12, 01.16) are called on the argument tuples in ``PROBES``,
+which differ from the inputs of the public checks. The grader never calls student
+code in its own process: it calls the function inside the student's kernel on
+``PROBES`` and hands the check a :class:`dlkit.answers.RecordedFunction` that
+replays those outputs; a plain Python function works the same way.
 
 Indices in the tasks are 1-based, as in the curriculum.
 """
@@ -170,7 +171,8 @@ WRONG: dict[str, Any] = {
     "01.18": "a",
 }
 
-HIDDEN_INPUTS: dict[str, list[tuple[float, ...]]] = {
+# Arguments the hidden checks call function answers with (read by the grader).
+PROBES: dict[str, list[tuple[float, ...]]] = {
     "01.12": [(3.0, -2.0), (-0.75, 0.5), (1.25, 4.0), (0.0, 0.0)],
     "01.16": [(3.0,), (-0.5,), (1.25,), (0.0,)],
 }
@@ -233,7 +235,7 @@ def _choice(answer: Any, expected: str) -> Result:
     if not isinstance(answer, str):
         return False, f"expected one letter as a string, got {type(answer).__name__}"
     if answer.strip().lower() != expected:
-        return False, "not the right choice"
+        return False, "that choice is not right"
     return True, "correct"
 
 
@@ -260,13 +262,10 @@ def _parts(answer: Any, parts: dict[str, Callable[[Any, str], Result]]) -> Resul
 def _function(
     answer: Any, reference: Callable[..., Any], inputs: Sequence[tuple[float, ...]]
 ) -> Result:
-    """Call a function answer on hidden inputs (or take its precomputed outputs)."""
-    if callable(answer):
-        outputs = [answer(*args) for args in inputs]
-    elif isinstance(answer, list | tuple) and len(answer) == len(inputs):
-        outputs = list(answer)
-    else:
+    """Call a function answer on the hidden inputs and compare with the reference."""
+    if not callable(answer):
         return False, f"expected a function, got {type(answer).__name__}"
+    outputs = [answer(*args) for args in inputs]
     failed = 0
     for args, output in zip(inputs, outputs, strict=True):
         ok, _ = _close(output, np.asarray(reference(*args), dtype=np.float64), rtol=1e-5)
@@ -412,7 +411,7 @@ def check_01_11(answer: Any) -> Result:
 @_safe
 def check_01_12(answer: Any) -> Result:
     """A function grads(a, b) -> (de/da, de/db) for e = (a + b)(b + 1)."""
-    return _function(answer, _ref("01.12"), HIDDEN_INPUTS["01.12"])
+    return _function(answer, _ref("01.12"), PROBES["01.12"])
 
 
 @_safe
@@ -452,7 +451,7 @@ def check_01_15(answer: Any) -> Result:
 @_safe
 def check_01_16(answer: Any) -> Result:
     """A function second_derivative(x) = d²/dx² x³ computed with nested tapes."""
-    return _function(answer, _ref("01.16"), HIDDEN_INPUTS["01.16"])
+    return _function(answer, _ref("01.16"), PROBES["01.16"])
 
 
 @_safe
