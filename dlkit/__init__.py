@@ -17,7 +17,16 @@ from dlkit.runtime import scale, setup
 __all__ = ["data", "exercises", "fit", "plotting", "runtime", "scale", "setup", "training"]
 __version__ = "0.1.0"
 
-_LAZY_MODULES = {"data", "exercises", "plotting", "training", "answers", "grading", "release", "sandbox"}
+_LAZY_MODULES = {
+    "data",
+    "exercises",
+    "plotting",
+    "training",
+    "answers",
+    "grading",
+    "release",
+    "sandbox",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -84,7 +84,7 @@ def decode_probe(value: Any) -> Any:
 # function, nothing from dlkit), so a student who rebinds names or patches dlkit in
 # their notebook cannot break the export of *other* answers; whatever it writes is
 # only ever read back as data.
-_EXPORT_SNIPPET = r'''
+_EXPORT_SNIPPET = r"""
 def __dlkit_export(__name, __folder, __probes_json):
     import json as _json, os as _os
     import numpy as _np
@@ -146,19 +146,20 @@ def __dlkit_export(__name, __folder, __probes_json):
         name = _file(".npy")
         _np.save(_os.path.join(__folder, name), array, allow_pickle=False)
         return {"__ndarray__": name}
-    try:
-        value = globals()[__name]
-    except KeyError:
+    _namespace = globals()
+    if __name not in _namespace:
         manifest = {"status": "missing", "message": __name + " is not defined"}
+    elif _namespace[__name] is Ellipsis:
+        manifest = {"status": "missing", "message": "not answered yet (" + __name + " is ...)"}
     else:
         try:
-            manifest = {"status": "ok", "value": _enc(value)}
+            manifest = {"status": "ok", "value": _enc(_namespace[__name])}
         except Exception as error:
             manifest = {"status": "unexportable",
                         "message": type(error).__name__ + ": " + str(error)[:200]}
     with open(_os.path.join(__folder, "manifest.json"), "w") as handle:
         _json.dump(manifest, handle)
-'''
+"""
 
 
 def export_code(variable: str, folder: str, probes: list[tuple] | None = None) -> str:

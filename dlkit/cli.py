@@ -27,14 +27,33 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("submission", type=Path, metavar="SUBMISSION.ipynb")
     grade.add_argument("--json", type=Path, metavar="REPORT.json", help="write the JSON report")
     grade.add_argument("--junit", type=Path, metavar="REPORT.xml", help="write a JUnit XML report")
-    grade.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
-                       help="time limit of one cell (default 60)")
-    grade.add_argument("--total-timeout", type=float, default=600.0, metavar="SECONDS",
-                       help="time limit of the whole submission (default 600)")
-    grade.add_argument("--memory", type=int, default=4096, metavar="MB",
-                       help="memory limit of the kernel (default 4096)")
-    grade.add_argument("--checks", type=Path, metavar="DIR",
-                       help="folder of hidden checks (default $DLKIT_HIDDEN_CHECKS or hidden_checks/)")
+    grade.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="time limit of one cell (default 60)",
+    )
+    grade.add_argument(
+        "--total-timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="time limit of the whole submission (default 600)",
+    )
+    grade.add_argument(
+        "--memory",
+        type=int,
+        default=4096,
+        metavar="MB",
+        help="memory limit of the kernel (default 4096)",
+    )
+    grade.add_argument(
+        "--checks",
+        type=Path,
+        metavar="DIR",
+        help="folder of hidden checks (default $DLKIT_HIDDEN_CHECKS or hidden_checks/)",
+    )
     grade.add_argument("--quiet", action="store_true", help="print only the final score line")
     return parser
 
@@ -65,8 +84,11 @@ def _grade(args) -> int:
             return EXIT_BAD_INPUT
     try:
         report = grade(
-            args.submission, checks_dir=args.checks, cell_timeout=args.timeout,
-            total_timeout=args.total_timeout, memory_mb=args.memory,
+            args.submission,
+            checks_dir=args.checks,
+            cell_timeout=args.timeout,
+            total_timeout=args.total_timeout,
+            memory_mb=args.memory,
         )
     except GradingError as error:
         print(f"dlkit grade: {error}", file=sys.stderr)
@@ -87,7 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # no traceback for users; DLKIT_DEBUG=1 shows it
         if os.environ.get("DLKIT_DEBUG"):
             raise
-        print(f"dlkit {args.command}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(
+            f"dlkit {args.command}: internal error: {type(error).__name__}: {error}",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
 
 

@@ -93,7 +93,9 @@ class Report:
         )
         properties = ElementTree.SubElement(suite, "properties")
         ElementTree.SubElement(properties, "property", name="score", value=f"{self.score:g}")
-        ElementTree.SubElement(properties, "property", name="max_score", value=f"{self.max_score:g}")
+        ElementTree.SubElement(
+            properties, "property", name="max_score", value=f"{self.max_score:g}"
+        )
         for result in self.exercises:
             case = ElementTree.SubElement(
                 suite,
@@ -108,7 +110,10 @@ class Report:
         return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 
     def summary(self) -> str:
-        lines = [f"{r.id:>6}  {r.status:<7} {r.score:g}/{r.max_score:g}  {r.message}" for r in self.exercises]
+        lines = [
+            f"{r.id:>6}  {r.status:<7} {r.score:g}/{r.max_score:g}  {r.message}"
+            for r in self.exercises
+        ]
         lines.append(f"score {self.score:g}/{self.max_score:g} in {self.seconds:.1f} s")
         return "\n".join(lines)
 
@@ -140,11 +145,14 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
     if not text.strip():
         raise GradingError(f"{path}: the file is empty, not a notebook")
     try:
+        json.loads(text)
+    except ValueError:
+        raise GradingError(f"{path}: not valid JSON, so not a notebook") from None
+    try:
         notebook = nbformat.reads(text, as_version=4)
         nbformat.validate(notebook)
-    except Exception as error:  # nbformat raises several kinds for bad JSON / schema
-        kind = "not valid JSON" if isinstance(error, json.JSONDecodeError) else "not a valid notebook"
-        raise GradingError(f"{path}: {kind}") from None
+    except Exception:  # nbformat raises several kinds for a schema mismatch
+        raise GradingError(f"{path}: not a valid notebook (nbformat 4 schema)") from None
     return notebook
 
 
@@ -153,7 +161,11 @@ def exercise_cells(notebook: nbformat.NotebookNode) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     for index, cell in enumerate(notebook.cells):
         meta = cell.get("metadata", {}).get("dlkit")
-        if cell.cell_type == "code" and isinstance(meta, dict) and isinstance(meta.get("exercise"), str):
+        if (
+            cell.cell_type == "code"
+            and isinstance(meta, dict)
+            and isinstance(meta.get("exercise"), str)
+        ):
             found.setdefault(meta["exercise"], []).append(index)
     return found
 
@@ -218,8 +230,8 @@ class _Runner:
         limit = max(1.0, min(self.options["cell_timeout"], self.remaining()))
         result = sandbox.execute(code, limit)
         if result.status != "ok":
-            self.run.answer_errors[exercise_id] = (
-                "exporting the answer failed: " + _describe(result)
+            self.run.answer_errors[exercise_id] = "exporting the answer failed: " + _describe(
+                result
             )
             if result.status == "timeout":
                 self.run.timeouts[exercise_id] = "exporting the answer timed out"
@@ -253,7 +265,9 @@ class _Runner:
     def execute(self) -> _Run:
         options = self.options
         sandbox = KernelSandbox(
-            self.workdir, python=options["python"], user=options["user"],
+            self.workdir,
+            python=options["python"],
+            user=options["user"],
             memory_mb=options["memory_mb"],
         )
         self.isolation = sandbox.isolation
@@ -294,13 +308,15 @@ class _Runner:
                 if exercise_id is not None:
                     if result.status == "timeout":
                         self.run.timeouts[exercise_id] = (
-                            f"a cell of this exercise ran past its {limit:.0f} s limit and was stopped"
+                            f"a cell of this exercise ran past its {limit:.0f} s limit"
                         )
                     else:
                         self.run.cell_errors[exercise_id] = _describe(result)
                         self.exported.add(exercise_id)  # its answer died with the kernel
                 else:
-                    self.run.notes.append(f"a cell outside the exercises failed: {_describe(result)}")
+                    self.run.notes.append(
+                        f"a cell outside the exercises failed: {_describe(result)}"
+                    )
                 if result.kernel_lost:
                     alive = self._recover(sandbox)
                     continue
@@ -316,7 +332,8 @@ class _Runner:
             if exercise_id not in self.exported and exercise_id not in self.run.timeouts:
                 self.run.timeouts[exercise_id] = (
                     f"the whole run passed its {self.options['total_timeout']:.0f} s limit"
-                    if self.remaining() <= 0 else "the kernel could not be kept alive"
+                    if self.remaining() <= 0
+                    else "the kernel could not be kept alive"
                 )
 
 
@@ -368,7 +385,9 @@ def grade(
     notebook = read_submission(submission)
     found = exercise_cells(notebook)
     if not found:
-        raise GradingError(f"{submission}: no exercises found (no cell has dlkit exercise metadata)")
+        raise GradingError(
+            f"{submission}: no exercises found (no cell has dlkit exercise metadata)"
+        )
     checks_dir = Path(checks_dir) if checks_dir is not None else default_checks_dir()
     hidden: dict[str, ModuleType] = {}
     for exercise_id in sorted(found):
@@ -380,9 +399,7 @@ def grade(
             hidden[chapter] = load_hidden_checks(chapter, checks_dir)
         if exercise_id not in hidden[chapter].CHECKS:
             raise GradingError(f"{submission}: unknown exercise id {exercise_id}")
-    ids = sorted(
-        (i for module in hidden.values() for i in module.CHECKS), key=exercises._sort_key
-    )
+    ids = sorted((i for module in hidden.values() for i in module.CHECKS), key=exercises._sort_key)
     points = {}
     for exercise_id in ids:
         try:
@@ -395,9 +412,18 @@ def grade(
     try:
         base.chmod(0o711)  # let an unprivileged kernel user reach its own folder inside
         runner = _Runner(
-            notebook, hidden, ids, base / "work", private,
-            {"cell_timeout": float(cell_timeout), "total_timeout": float(total_timeout),
-             "memory_mb": memory_mb, "python": python, "user": user},
+            notebook,
+            hidden,
+            ids,
+            base / "work",
+            private,
+            {
+                "cell_timeout": float(cell_timeout),
+                "total_timeout": float(total_timeout),
+                "memory_mb": memory_mb,
+                "python": python,
+                "user": user,
+            },
         )
         run = runner.execute()
     finally:
@@ -407,7 +433,9 @@ def grade(
         for exercise_id in ids:
             status, message = _verdict(exercise_id, hidden[exercise_id.split(".")[0]], run)
             earned = points[exercise_id] if status == "passed" else 0.0
-            results.append(ExerciseResult(exercise_id, earned, points[exercise_id], status, message))
+            results.append(
+                ExerciseResult(exercise_id, earned, points[exercise_id], status, message)
+            )
     finally:
         shutil.rmtree(private, ignore_errors=True)
     return Report(
@@ -421,13 +449,19 @@ def grade(
     )
 
 
-def write_report(report: Report, json_path: Path | None = None, junit_path: Path | None = None) -> None:
+def write_report(
+    report: Report, json_path: Path | None = None, junit_path: Path | None = None
+) -> None:
     """Write the JSON and/or JUnit report atomically (replacing whatever was there)."""
     for path, text in ((json_path, None), (junit_path, None)):
         if path is None:
             continue
         path = Path(path)
-        text = (json.dumps(report.to_dict(), indent=2) + "\n") if path == json_path else report.to_junit()
+        text = (
+            (json.dumps(report.to_dict(), indent=2) + "\n")
+            if path == json_path
+            else report.to_junit()
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         temporary.write_text(text)

@@ -125,11 +125,11 @@ def release_notebook(source: Path, out_dir: Path) -> Path:
             cell.execution_count = None
         cells.append(cell)
     released.cells = cells
-    released.metadata = {
-        k: v for k, v in released.metadata.items() if k in _KEPT_NOTEBOOK_METADATA
-    }
+    released.metadata = {k: v for k, v in released.metadata.items() if k in _KEPT_NOTEBOOK_METADATA}
     text = nbformat.writes(released)
-    leaks = _leaked_lines(text, [line for line in removed_lines if line.strip() not in public_lines])
+    leaks = _leaked_lines(
+        text, [line for line in removed_lines if line.strip() not in public_lines]
+    )
     if leaks:
         raise ReleaseError(
             f"{source.name}: solution text would remain in the release: {leaks[0]!r}"

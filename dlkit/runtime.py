@@ -115,8 +115,9 @@ def setup(seed: int = 0, deterministic: bool = True) -> None:
 
     Seeds Python's ``random``, NumPy and TensorFlow/Keras with ``seed``; when
     ``deterministic`` is true, asks TensorFlow for deterministic kernels
-    (``tf.config.experimental.enable_op_determinism``); silences TensorFlow's
-    C++ and Python log noise.
+    (``tf.config.experimental.enable_op_determinism``) and exact float32 matrix
+    products (no TensorFloat-32 on GPUs); imports TensorFlow with its native
+    start-up messages hidden and silences its Python log noise.
 
     Args:
         seed: non-negative integer seed shared by every random number generator.
@@ -147,4 +148,6 @@ def setup(seed: int = 0, deterministic: bool = True) -> None:
     keras.utils.set_random_seed(seed)  # Python, NumPy and the TF backend in one call
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+        # Exact float32 matmuls: Ampere+ GPUs otherwise round them to TensorFloat-32.
+        tf.config.experimental.enable_tensor_float_32_execution(False)
     print(banner())

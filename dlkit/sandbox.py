@@ -20,6 +20,7 @@ process group with:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import queue
@@ -134,8 +135,13 @@ class KernelSandbox:
         cmd += ["--HistoryManager.enabled=False", "--IPKernelApp.interrupt_mode=signal"]
         if self.user:
             entry = pwd.getpwnam(self.user)
-            cmd = ["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}",
-                   "--clear-groups", "--"] + cmd
+            cmd = [
+                "setpriv",
+                f"--reuid={entry.pw_uid}",
+                f"--regid={entry.pw_gid}",
+                "--clear-groups",
+                "--",
+            ] + cmd
         if self.isolate_network:
             cmd = ["unshare", "--net", "--"] + cmd
         if shutil.which("prlimit"):
@@ -155,8 +161,9 @@ class KernelSandbox:
             ip, transport = str(self.workdir / ".kernel-ipc"), "ipc"
         else:
             ip, transport = "127.0.0.1", "tcp"
-        write_connection_file(str(connection_file), ip=ip, transport=transport,
-                              key=uuid.uuid4().hex.encode())
+        write_connection_file(
+            str(connection_file), ip=ip, transport=transport, key=uuid.uuid4().hex.encode()
+        )
         if self.user:
             entry = pwd.getpwnam(self.user)
             for path in [self.workdir, *self.workdir.rglob("*")]:
@@ -185,7 +192,9 @@ class KernelSandbox:
             except RuntimeError:
                 if time.monotonic() > deadline:
                     self.kill()
-                    raise RuntimeError(f"the grading kernel did not start within {timeout:.0f} s")
+                    raise RuntimeError(
+                        f"the grading kernel did not start within {timeout:.0f} s"
+                    ) from None
 
     def log_tail(self, chars: int = 400) -> str:
         try:
@@ -208,29 +217,21 @@ class KernelSandbox:
     def memory_mb_used(self) -> float:
         total = 0
         for proc in self._tree():
-            try:
+            with contextlib.suppress(psutil.Error):
                 total += proc.memory_info().rss
-            except psutil.Error:
-                pass
         return total / 1024**2
 
     def kill(self) -> None:
         """Kill the kernel, everything it started, and close the channels."""
         if self.process is not None:
             tree = self._tree()
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
             for proc in tree:
-                try:
+                with contextlib.suppress(psutil.Error):
                     proc.kill()
-                except psutil.Error:
-                    pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
         if self.client is not None:
             self.client.stop_channels()
             self.client = None
@@ -250,10 +251,8 @@ class KernelSandbox:
 
     def interrupt(self) -> None:
         if self.alive():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.process.pid, signal.SIGINT)
-            except ProcessLookupError:
-                pass
 
     def execute(self, code: str, timeout: float) -> Execution:
         """Run ``code`` and wait at most ``timeout`` seconds for it to finish.
@@ -273,16 +272,21 @@ class KernelSandbox:
                 return Execution("died", "DeadKernel", "the kernel died", time.monotonic() - start)
             if self.memory_mb_used() > self.memory_mb:
                 self.kill()
-                return Execution("memory", "MemoryLimit",
-                                 f"used more than {self.memory_mb} MB", time.monotonic() - start)
+                return Execution(
+                    "memory",
+                    "MemoryLimit",
+                    f"used more than {self.memory_mb} MB",
+                    time.monotonic() - start,
+                )
             now = time.monotonic()
             if interrupted_at is None and now > deadline:
                 self.interrupt()
                 interrupted_at = now
             if interrupted_at is not None and now > interrupted_at + 5.0:
                 self.kill()
-                return Execution("timeout", "unresponsive",
-                                 f"did not finish within {timeout:g} s", now - start)
+                return Execution(
+                    "timeout", "unresponsive", f"did not finish within {timeout:g} s", now - start
+                )
             try:
                 msg = self.client.get_iopub_msg(timeout=_POLL_SECONDS)
             except queue.Empty:
@@ -291,11 +295,16 @@ class KernelSandbox:
                 continue
             kind, content = msg["msg_type"], msg["content"]
             if kind == "error":
-                result = Execution("error", str(content.get("ename", "")),
-                                   str(content.get("evalue", ""))[:300])
+                result = Execution(
+                    "error", str(content.get("ename", "")), str(content.get("evalue", ""))[:300]
+                )
             elif kind == "status" and content.get("execution_state") == "idle":
                 result.seconds = time.monotonic() - start
                 if interrupted_at is not None:
-                    return Execution("timeout", "interrupted",
-                                     f"did not finish within {timeout:g} s", result.seconds)
+                    return Execution(
+                        "timeout",
+                        "interrupted",
+                        f"did not finish within {timeout:g} s",
+                        result.seconds,
+                    )
                 return result

@@ -13,16 +13,26 @@ from dlkit.release import ReleaseError, release_notebook, strip_solutions
 
 
 def test_top_level_region_becomes_an_answer_stub():
-    source = "A = [1, 2]\n### BEGIN SOLUTION\nanswer_01_1 = sum(A) * 3\n### END SOLUTION\nprint('done')"
+    source = (
+        "A = [1, 2]\n### BEGIN SOLUTION\nanswer_01_1 = sum(A) * 3\n### END SOLUTION\nprint('done')"
+    )
     new, removed = strip_solutions(source, "code", "01.1")
-    assert new.splitlines() == ["A = [1, 2]", "# YOUR ANSWER HERE", "answer_01_1 = ...", "print('done')"]
+    assert new.splitlines() == [
+        "A = [1, 2]",
+        "# YOUR ANSWER HERE",
+        "answer_01_1 = ...",
+        "print('done')",
+    ]
     assert removed == ["answer_01_1 = sum(A) * 3"]
 
 
 def test_indented_region_raises_not_implemented():
     source = "def f(x):\n    ### BEGIN SOLUTION\n    return x ** 2\n    ### END SOLUTION\n"
     new, _ = strip_solutions(source, "code", "01.2")
-    assert new.splitlines() == ["def f(x):", '    raise NotImplementedError("write your solution here")']
+    assert new.splitlines() == [
+        "def f(x):",
+        '    raise NotImplementedError("write your solution here")',
+    ]
     namespace = {}
     exec(new, namespace)  # the stub is valid Python
     with pytest.raises(NotImplementedError):
@@ -45,7 +55,11 @@ def test_malformed_markers_are_errors(source, message):
 def _solution_notebook(path):
     solution = new_code_cell(
         "M = 3\n### BEGIN SOLUTION\nanswer_01_1 = M * 14  # the secret trick\n### END SOLUTION",
-        metadata={"dlkit": {"exercise": "01.1", "points": 1}, "tags": ["solution"], "collapsed": True},
+        metadata={
+            "dlkit": {"exercise": "01.1", "points": 1},
+            "tags": ["solution"],
+            "collapsed": True,
+        },
         execution_count=4,
         outputs=[new_output("stream", name="stdout", text="secret output 42\n")],
     )
@@ -53,9 +67,15 @@ def _solution_notebook(path):
         "Explain:\n### BEGIN SOLUTION\nBecause the kernel is linear.\n### END SOLUTION"
     )
     markdown["attachments"] = {"x.png": {"image/png": "c2VjcmV0"}}
-    only = new_code_cell("assert answer_01_1 == 42  # solution-only check", metadata={"tags": ["solution-only"]})
+    only = new_code_cell(
+        "assert answer_01_1 == 42  # solution-only check", metadata={"tags": ["solution-only"]}
+    )
     notebook = new_notebook(cells=[markdown, solution, only])
-    notebook.metadata["kernelspec"] = {"name": "dlkit", "display_name": "Python (dlkit)", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "dlkit",
+        "display_name": "Python (dlkit)",
+        "language": "python",
+    }
     notebook.metadata["grader_notes"] = {"answer": 42}
     nbformat.write(notebook, path)
     return path
@@ -67,8 +87,16 @@ def test_release_leaves_no_solution_anywhere(tmp_path):
     target = release_notebook(source, tmp_path / "out")
     assert source.read_bytes() == before  # the solution notebook is untouched
     text = target.read_text()
-    for secret in ("M * 14", "secret trick", "secret output", "kernel is linear", "c2VjcmV0",
-                   "solution-only", "grader_notes", "collapsed"):
+    for secret in (
+        "M * 14",
+        "secret trick",
+        "secret output",
+        "kernel is linear",
+        "c2VjcmV0",
+        "solution-only",
+        "grader_notes",
+        "collapsed",
+    ):
         assert secret not in text, secret
     released = nbformat.read(target, as_version=4)
     nbformat.validate(released)
@@ -87,11 +115,15 @@ def test_release_refuses_to_overwrite_the_source(tmp_path):
 
 
 def test_leak_detector_catches_a_copied_solution_line(tmp_path):
-    notebook = new_notebook(cells=[
-        new_code_cell("### BEGIN SOLUTION\nanswer_01_1 = compute_the_secret(7)\n### END SOLUTION",
-                      metadata={"dlkit": {"exercise": "01.1"}}),
-        new_markdown_cell("Hint: try `answer_01_1 = compute_the_secret(7)`"),
-    ])
+    notebook = new_notebook(
+        cells=[
+            new_code_cell(
+                "### BEGIN SOLUTION\nanswer_01_1 = compute_the_secret(7)\n### END SOLUTION",
+                metadata={"dlkit": {"exercise": "01.1"}},
+            ),
+            new_markdown_cell("Hint: try `answer_01_1 = compute_the_secret(7)`"),
+        ]
+    )
     path = tmp_path / "leaky.ipynb"
     nbformat.write(notebook, path)
     with pytest.raises(ReleaseError, match="solution text would remain"):

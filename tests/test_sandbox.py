@@ -81,9 +81,18 @@ def test_kill_leaves_no_process_behind(sandbox):
     sandbox.start()
 
 
-def test_environment_is_scrubbed(sandbox, monkeypatch):
-    code = "import os\nassert 'DLKIT_SECRET_TOKEN' not in os.environ\nassert os.environ['HOME'] == os.getcwd()"
-    assert sandbox.execute(code, 10).status == "ok"
+def test_environment_is_scrubbed(monkeypatch):
+    monkeypatch.setenv("DLKIT_SECRET_TOKEN", "ci-secret")  # e.g. a CI token in the grader's env
+    base = Path(tempfile.mkdtemp(prefix="dlkit-sandbox-env-"))
+    base.chmod(0o711)
+    with KernelSandbox(base / "work") as box:
+        code = (
+            "import os\n"
+            "assert 'DLKIT_SECRET_TOKEN' not in os.environ\n"
+            "assert os.environ['HOME'] == os.getcwd()"
+        )
+        assert box.execute(code, 10).status == "ok"
+        assert box.execute("assert os.environ['DLKIT_SECRET_TOKEN']", 10).status == "error"
 
 
 @pytest.mark.skipif(not ROOT, reason="privilege separation needs root (CI runs as root)")
