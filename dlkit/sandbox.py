@@ -65,6 +65,35 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+_USABLE: dict[tuple[str, str], bool] = {}
+
+
+def user_can_run(user: str, python: str) -> bool:
+    """Whether ``user`` can start ``python`` and import ipykernel and dlkit (root only).
+
+    False when, say, the virtual environment sits under a folder only root may enter.
+    """
+    key = (user, python)
+    if key not in _USABLE:
+        entry = pwd.getpwnam(user)
+        probe = [
+            "setpriv",
+            f"--reuid={entry.pw_uid}",
+            f"--regid={entry.pw_gid}",
+            "--clear-groups",
+            "--",
+            python,
+            "-c",
+            "import ipykernel, dlkit",
+        ]
+        try:
+            done = subprocess.run(probe, capture_output=True, timeout=120, cwd="/")
+            _USABLE[key] = done.returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            _USABLE[key] = False
+    return _USABLE[key]
+
+
 class KernelSandbox:
     """One sandboxed kernel. Use as a context manager; it is always killed on exit.
 
@@ -90,10 +119,14 @@ class KernelSandbox:
         self.python = python or sys.executable
         self.memory_mb = memory_mb
         self.root = _is_root()
-        if user is None and self.root:
-            user = "nobody"
+        self.fallback_reason = ""
         if user is not None and not self.root and user != pwd.getpwuid(os.getuid()).pw_name:
             raise ValueError(f"running the kernel as {user!r} needs root")
+        if user is None and self.root:
+            if shutil.which("setpriv") and user_can_run("nobody", self.python):
+                user = "nobody"
+            else:
+                self.fallback_reason = f"user nobody cannot run {self.python}"
         self.user = user if self.root else None
         self.isolate_network = isolate_network and self.root and shutil.which("unshare") is not None
         self.process: subprocess.Popen | None = None
@@ -105,7 +138,13 @@ class KernelSandbox:
     @property
     def isolation(self) -> str:
         """A short description of the isolation in force, for reports."""
-        parts = [f"user {self.user}" if self.user else "same user as the grader"]
+        if self.user:
+            parts = [f"user {self.user}"]
+        else:
+            parts = [
+                "same user as the grader"
+                + (f" ({self.fallback_reason})" if self.fallback_reason else "")
+            ]
         parts.append("no network" if self.isolate_network else "network not isolated")
         parts.append(f"memory limit {self.memory_mb} MB")
         return ", ".join(parts)

@@ -163,8 +163,12 @@ class CompiledLoop:
     def __init__(self, model: keras.Model, jit_compile: bool):
         self.model = model
         self.jit_compile = bool(jit_compile)
-        self.train = tf.function(self._train, jit_compile=self.jit_compile)
-        self.evaluate = tf.function(self._evaluate, jit_compile=self.jit_compile)
+        # XLA compiles one step (as Keras does); the loop around it stays a TF graph,
+        # because a whole while-loop compiled by XLA runs convolutions slowly on CPUs.
+        self._train_step = tf.function(model.train_step, jit_compile=self.jit_compile)
+        self._test_step = tf.function(model.test_step, jit_compile=self.jit_compile)
+        self.train = tf.function(self._train)
+        self.evaluate = tf.function(self._evaluate)
 
     @staticmethod
     def _batch(data, batch_indices, position):
@@ -172,15 +176,15 @@ class CompiledLoop:
         return tf.nest.map_structure(lambda t: tf.gather(t, indices), data)
 
     def _train(self, data, batch_indices, first, count):
-        logs = self.model.train_step(self._batch(data, batch_indices, first))
+        logs = self._train_step(self._batch(data, batch_indices, first))
         for k in tf.range(1, count):
-            logs = self.model.train_step(self._batch(data, batch_indices, first + k))
+            logs = self._train_step(self._batch(data, batch_indices, first + k))
         return logs
 
     def _evaluate(self, data, batch_indices, first, count):
-        logs = self.model.test_step(self._batch(data, batch_indices, first))
+        logs = self._test_step(self._batch(data, batch_indices, first))
         for k in tf.range(1, count):
-            logs = self.model.test_step(self._batch(data, batch_indices, first + k))
+            logs = self._test_step(self._batch(data, batch_indices, first + k))
         return logs
 
     def tracing_counts(self) -> dict[str, int]:
