@@ -10,7 +10,7 @@ NB     ?= notebooks/*.ipynb
 export KERAS_BACKEND := tensorflow
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup lab test unit notebooks lint format bench clean
+.PHONY: setup lab test unit notebooks release lint format bench clean
 
 setup: $(STAMP)
 
@@ -43,6 +43,10 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python tests/execute_notebooks.py $(NB)
 
+# Student copies of every exercises notebook (solutions stripped) in release/.
+release: $(STAMP)
+	$(BIN)/dlkit release notebooks/*_exercises.ipynb --out release
+
 lint: $(STAMP)
 	$(BIN)/ruff check dlkit tests benchmarks hidden_checks
 	$(BIN)/ruff format --check dlkit tests benchmarks hidden_checks
@@ -55,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info release
