@@ -171,6 +171,13 @@ WRONG: dict[str, Any] = {
     "01.18": "a",
 }
 
+# The wrong function answers as source a student could type (the grading round-trip
+# test runs them in a kernel, where a lambda object cannot travel).
+WRONG_SOURCE: dict[str, str] = {
+    "01.12": "def answer_01_12(a, b):\n    return b + 1.0, a + b  # product rule forgotten",
+    "01.16": "def answer_01_16(x):\n    return 3.0 * x**2  # the first derivative",
+}
+
 # Arguments the hidden checks call function answers with (read by the grader).
 PROBES: dict[str, list[tuple[float, ...]]] = {
     "01.12": [(3.0, -2.0), (-0.75, 0.5), (1.25, 4.0), (0.0, 0.0)],

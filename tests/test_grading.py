@@ -35,12 +35,6 @@ CHAPTERS = sorted(
     if (HIDDEN / f"ch{p.name[:2]}.py").exists()
 )
 
-# Function answers cannot be written as literals: a typical wrong version, as source.
-WRONG_FUNCTION_SOURCE = {
-    "01.12": "def answer_01_12(a, b):\n    return b + 1.0, a + b  # product rule forgotten",
-    "01.16": "def answer_01_16(x):\n    return 3.0 * x**2  # first derivative, not second",
-}
-
 
 def exercises_notebook(chapter: str) -> Path:
     (path,) = NOTEBOOKS.glob(f"{chapter}_*_exercises.ipynb")
@@ -135,8 +129,8 @@ def test_wrong_answers_are_caught(chapter, private_checks, tmp_path):
     hidden = load_hidden_checks(chapter, private_checks)
     edits = {}
     for exercise_id, wrong in hidden.WRONG.items():
-        if callable(wrong):
-            edits[exercise_id] = WRONG_FUNCTION_SOURCE[exercise_id]
+        if callable(wrong):  # a function answer: the chapter gives its source
+            edits[exercise_id] = hidden.WRONG_SOURCE[exercise_id]
         else:
             edits[exercise_id] = f"{answer_variable(exercise_id)} = {literal(wrong)}"
     assert set(edits) == set(hidden.CHECKS), "every exercise needs a wrong answer"
