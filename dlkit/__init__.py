@@ -14,7 +14,17 @@ from typing import Any
 from dlkit import runtime
 from dlkit.runtime import scale, setup
 
-__all__ = ["data", "exercises", "fit", "plotting", "runtime", "scale", "setup", "training"]
+__all__ = [
+    "data",
+    "diagnostics",
+    "exercises",
+    "fit",
+    "plotting",
+    "runtime",
+    "scale",
+    "setup",
+    "training",
+]
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {

@@ -24,7 +24,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["fit", "CompiledLoop"]
+__all__ = ["fit", "lr_range_test", "CompiledLoop"]
 
 
 # ---------------------------------------------------------------------------
@@ -377,3 +377,91 @@ def fit(
         model.optimizer.finalize_variable_values(model.trainable_weights)
     callback_list.on_train_end(logs=epoch_logs)
     return model.history
+
+
+def lr_range_test(
+    model: keras.Model,
+    x: Any,
+    y: Any,
+    *,
+    min_lr: float = 1e-6,
+    max_lr: float = 1.0,
+    steps: int = 100,
+    batch_size: int = 32,
+    divergence: float = 4.0,
+    smoothing: float = 0.9,
+) -> dict[str, Any]:
+    """Learning-rate range test: raise the rate geometrically, one step each, watch the loss.
+
+    Starting from the model's current weights, step ``k`` trains on one batch with
+    learning rate ``min_lr * (max_lr / min_lr) ** (k / (steps - 1))`` and records
+    that batch's loss. The test stops early once the smoothed loss exceeds
+    ``divergence`` times its minimum. The model's weights and optimizer state are
+    restored afterwards, so the test leaves no trace.
+
+    Args:
+        model: a compiled model whose optimizer has a constant learning rate.
+        x, y: training data (batches are taken in order, cycling).
+        min_lr, max_lr: the range, ``0 < min_lr < max_lr``.
+        steps: number of rates tried (>= 2).
+        batch_size: samples per step.
+        divergence: stop when the smoothed loss exceeds this multiple of its minimum.
+        smoothing: exponential smoothing factor of the loss curve, in ``[0, 1)``.
+
+    Returns:
+        A dict with arrays ``"lr"``, ``"loss"`` (raw), ``"smoothed"`` and the floats
+        ``"lr_at_min"`` (rate at the smallest smoothed loss) and ``"suggested_lr"``
+        (a tenth of it, a common safe choice).
+
+    Raises:
+        ValueError: bad range or counts, or the optimizer's rate is a schedule.
+    """
+    _check_model(model)
+    if not (0 < min_lr < max_lr):
+        raise ValueError(f"need 0 < min_lr < max_lr, got min_lr={min_lr}, max_lr={max_lr}")
+    _check_int("steps", steps, 2)
+    _check_int("batch_size", batch_size, 1)
+    if not 0 <= smoothing < 1:
+        raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
+    # `learning_rate` reads a schedule's current value; the schedule itself sits here:
+    configured = getattr(model.optimizer, "_learning_rate", None)
+    if isinstance(configured, keras.optimizers.schedules.LearningRateSchedule):
+        raise ValueError("lr_range_test needs an optimizer with a constant learning rate")
+    data = (_to_tensors("x", x), _to_tensors("y", y))
+    n = _num_samples("x", data[0])
+    model._symbolic_build(data_batch=tf.nest.map_structure(lambda t: t[:batch_size], data))
+    saved_weights = model.get_weights()
+    saved_optimizer = [v.numpy() for v in model.optimizer.variables]
+    saved_lr = float(model.optimizer.learning_rate)
+    step = tf.function(model.train_step)
+    rates = min_lr * (max_lr / min_lr) ** (np.arange(steps) / (steps - 1))
+    losses, smoothed, average, best = [], [], 0.0, np.inf
+    try:
+        for k, rate in enumerate(rates):
+            model.optimizer.learning_rate = float(rate)
+            start = (k * batch_size) % max(1, n - batch_size + 1)
+            batch = tf.nest.map_structure(lambda t, s=start: t[s : s + batch_size], data)
+            model.reset_metrics()
+            loss = float(step(batch)["loss"])
+            losses.append(loss)
+            average = smoothing * average + (1 - smoothing) * loss
+            smooth = average / (1 - smoothing ** (k + 1))  # bias-corrected, as in Adam
+            smoothed.append(smooth)
+            best = min(best, smooth)
+            if not np.isfinite(loss) or smooth > divergence * best:
+                break
+    finally:
+        model.set_weights(saved_weights)
+        for variable, value in zip(model.optimizer.variables, saved_optimizer):
+            variable.assign(value)
+        model.optimizer.learning_rate = saved_lr
+        model.reset_metrics()
+    smoothed_array = np.asarray(smoothed)
+    lr_at_min = float(rates[int(np.nanargmin(smoothed_array))])
+    return {
+        "lr": rates[: len(losses)],
+        "loss": np.asarray(losses),
+        "smoothed": smoothed_array,
+        "lr_at_min": lr_at_min,
+        "suggested_lr": lr_at_min / 10,
+    }
