@@ -18,15 +18,12 @@ Indices in the tasks are 1-based, as in the curriculum.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from dlkit.exercises import as_float_array, canonical_shape
-
-Result = tuple[bool, str]
+from dlkit.comparisons import Result, choice, close, exact, function, parts, safe, shape
 
 # ---------------------------------------------------------------------------
 # Reference answers (recomputed with NumPy, see shared/curriculum/01-tensors.md §4).
@@ -184,103 +181,6 @@ PROBES: dict[str, list[tuple[float, ...]]] = {
     "01.16": [(3.0,), (-0.5,), (1.25,), (0.0,)],
 }
 
-# ---------------------------------------------------------------------------
-# Building blocks.
-# ---------------------------------------------------------------------------
-
-
-def _safe(check: Callable[[Any], Result]) -> Callable[[Any], Result]:
-    """Turn any exception raised while checking into a failed result."""
-
-    @functools.wraps(check)
-    def run(answer: Any) -> Result:
-        try:
-            passed, message = check(answer)
-        except Exception as error:  # a malformed answer is a wrong answer, never a crash
-            return False, f"could not check this answer ({type(error).__name__}: {error})"
-        return bool(passed), message
-
-    return run
-
-
-def _close(
-    answer: Any, expected: Any, name: str = "answer", rtol: float = 1e-5, atol: float = 1e-6
-) -> Result:
-    """Compare numbers/arrays: same shape, finite where expected, allclose."""
-    value = as_float_array(answer, name)
-    target = np.asarray(expected, dtype=np.float64)
-    if value.size == 1 and target.size == 1:
-        value, target = value.reshape(()), target.reshape(())
-    if value.shape != target.shape:
-        return False, f"{name} has shape {value.shape}, which is not the shape asked for"
-    if np.any(np.isnan(value)):
-        return False, f"{name} contains nan"
-    if not np.array_equal(np.isinf(value), np.isinf(target)) or not np.array_equal(
-        np.sign(value[np.isinf(value)]), np.sign(target[np.isinf(target)])
-    ):
-        return False, f"{name} is not right"
-    finite = np.isfinite(target)
-    if not np.allclose(value[finite], target[finite], rtol=rtol, atol=atol):
-        return False, f"{name} is not right"
-    return True, f"{name} correct"
-
-
-def _exact(answer: Any, expected: float, name: str = "answer") -> Result:
-    """An exact integer result (given as a float): tolerance 0.25, no relative tolerance."""
-    return _close(answer, expected, name, rtol=0.0, atol=0.25)
-
-
-def _shape(answer: Any, expected: Any, name: str = "answer") -> Result:
-    """A shape-like tuple of ints, or "error" where the reference is "error"."""
-    allow_error = isinstance(expected, str)
-    if canonical_shape(answer, allow_error=True) != canonical_shape(expected, allow_error):
-        return False, f"{name} is not right"
-    return True, f"{name} correct"
-
-
-def _choice(answer: Any, expected: str) -> Result:
-    if not isinstance(answer, str):
-        return False, f"expected one letter as a string, got {type(answer).__name__}"
-    if answer.strip().lower() != expected:
-        return False, "that choice is not right"
-    return True, "correct"
-
-
-def _parts(answer: Any, parts: dict[str, Callable[[Any, str], Result]]) -> Result:
-    """Check a dict answer part by part; every part must pass."""
-    if not isinstance(answer, dict):
-        return False, f"expected a dict with keys {sorted(parts)}, got {type(answer).__name__}"
-    missing = [key for key in parts if key not in answer]
-    if missing:
-        return False, f"the dict lacks the keys {missing}"
-    wrong = []
-    for key, part in parts.items():
-        try:
-            ok, message = part(answer[key], repr(key))
-        except (TypeError, ValueError) as error:
-            ok, message = False, f"{key!r}: {error}"
-        if not ok:
-            wrong.append(message)
-    if wrong:
-        return False, "; ".join(wrong)
-    return True, f"all {len(parts)} parts correct"
-
-
-def _function(
-    answer: Any, reference: Callable[..., Any], inputs: Sequence[tuple[float, ...]]
-) -> Result:
-    """Call a function answer on the hidden inputs and compare with the reference."""
-    if not callable(answer):
-        return False, f"expected a function, got {type(answer).__name__}"
-    outputs = [answer(*args) for args in inputs]
-    failed = 0
-    for args, output in zip(inputs, outputs, strict=True):
-        ok, _ = _close(output, np.asarray(reference(*args), dtype=np.float64), rtol=1e-5)
-        failed += not ok
-    if failed:
-        return False, f"the function is wrong on {failed} of {len(inputs)} hidden test inputs"
-    return True, f"correct on {len(inputs)} hidden test inputs"
-
 
 def _ref(exercise_id: str, key: str | None = None) -> Any:
     value = REFERENCE[exercise_id]
@@ -292,185 +192,183 @@ def _ref(exercise_id: str, key: str | None = None) -> Any:
 # ---------------------------------------------------------------------------
 
 
-@_safe
+@safe
 def check_01_1(answer: Any) -> Result:
     """A + B, A ⊙ B, A Bᵀ."""
-    return _parts(
+    return parts(
         answer,
-        {key: lambda v, n, key=key: _close(v, _ref("01.1", key), n) for key in _ref("01.1")},
+        {key: lambda v, n, key=key: close(v, _ref("01.1", key), n) for key in _ref("01.1")},
     )
 
 
-@_safe
+@safe
 def check_01_2(answer: Any) -> Result:
     """Reshape versus transpose of arange(24).reshape(2, 3, 4)."""
-    return _parts(
+    return parts(
         answer,
         {
-            "size": lambda v, n: _exact(v, _ref("01.2", "size"), n),
-            "reshape_value": lambda v, n: _exact(v, _ref("01.2", "reshape_value"), n),
-            "transpose_value": lambda v, n: _exact(v, _ref("01.2", "transpose_value"), n),
-            "transpose_shape": lambda v, n: _shape(v, _ref("01.2", "transpose_shape"), n),
+            "size": lambda v, n: exact(v, _ref("01.2", "size"), n),
+            "reshape_value": lambda v, n: exact(v, _ref("01.2", "reshape_value"), n),
+            "transpose_value": lambda v, n: exact(v, _ref("01.2", "transpose_value"), n),
+            "transpose_shape": lambda v, n: shape(v, _ref("01.2", "transpose_shape"), n),
         },
     )
 
 
-@_safe
+@safe
 def check_01_3(answer: Any) -> Result:
     """A_ij B_ji for A_ij = i + j, B_ij = ij."""
-    return _exact(answer, _ref("01.3"))
+    return exact(answer, _ref("01.3"))
 
 
-@_safe
+@safe
 def check_01_4(answer: Any) -> Result:
     """D_jl = Σ_i C_ijil and the sum of D."""
-    return _parts(
+    return parts(
         answer,
         {
-            "D": lambda v, n: _close(v, _ref("01.4", "D"), n),
-            "total": lambda v, n: _exact(v, _ref("01.4", "total"), n),
+            "D": lambda v, n: close(v, _ref("01.4", "D"), n),
+            "total": lambda v, n: exact(v, _ref("01.4", "total"), n),
         },
     )
 
 
-@_safe
+@safe
 def check_01_5(answer: Any) -> Result:
     """Kronecker product D ⊗ E."""
-    return _close(answer, _ref("01.5"))
+    return close(answer, _ref("01.5"))
 
 
-@_safe
+@safe
 def check_01_6(answer: Any) -> Result:
     """Sum, outer product and first-mode contraction of two 2×2 matrices."""
-    return _parts(
+    return parts(
         answer,
         {
-            "sum": lambda v, n: _close(v, _ref("01.6", "sum"), n),
-            "outer_shape": lambda v, n: _shape(v, _ref("01.6", "outer_shape"), n),
-            "outer_sum": lambda v, n: _exact(v, _ref("01.6", "outer_sum"), n),
-            "contraction": lambda v, n: _close(v, _ref("01.6", "contraction"), n),
+            "sum": lambda v, n: close(v, _ref("01.6", "sum"), n),
+            "outer_shape": lambda v, n: shape(v, _ref("01.6", "outer_shape"), n),
+            "outer_sum": lambda v, n: exact(v, _ref("01.6", "outer_sum"), n),
+            "contraction": lambda v, n: close(v, _ref("01.6", "contraction"), n),
         },
     )
 
 
-@_safe
+@safe
 def check_01_7(answer: Any) -> Result:
     """Contraction with a shared batch index j."""
-    return _parts(
+    return parts(
         answer,
         {
-            "shape": lambda v, n: _shape(v, _ref("01.7", "shape"), n),
-            "g11": lambda v, n: _close(v, _ref("01.7", "g11"), n),
-            "norm": lambda v, n: _close(v, _ref("01.7", "norm"), n, rtol=1e-6, atol=1e-3),
-            "H": lambda v, n: _close(v, _ref("01.7", "H"), n),
+            "shape": lambda v, n: shape(v, _ref("01.7", "shape"), n),
+            "g11": lambda v, n: close(v, _ref("01.7", "g11"), n),
+            "norm": lambda v, n: close(v, _ref("01.7", "norm"), n, rtol=1e-6, atol=1e-3),
+            "H": lambda v, n: close(v, _ref("01.7", "H"), n),
         },
     )
 
 
-@_safe
+@safe
 def check_01_8(answer: Any) -> Result:
     """P ⊗ Q and the mode-2 product R ×₂ Q."""
-    return _parts(
+    return parts(
         answer,
         {
-            "kron": lambda v, n: _close(v, _ref("01.8", "kron"), n),
-            "S": lambda v, n: _close(v, _ref("01.8", "S"), n),
+            "kron": lambda v, n: close(v, _ref("01.8", "kron"), n),
+            "S": lambda v, n: close(v, _ref("01.8", "S"), n),
         },
     )
 
 
-@_safe
+@safe
 def check_01_9(answer: Any) -> Result:
     """Kolda–Bader mode-1 unfolding, its singular values, eigenvalues of X₍₁₎X₍₁₎ᵀ."""
-    return _parts(
+    return parts(
         answer,
         {
-            "unfold": lambda v, n: _close(v, _ref("01.9", "unfold"), n),
-            "singular_values": lambda v, n: _close(
-                v, _ref("01.9", "singular_values"), n, atol=1e-5
-            ),
-            "eigenvalues": lambda v, n: _close(v, _ref("01.9", "eigenvalues"), n, atol=1e-4),
+            "unfold": lambda v, n: close(v, _ref("01.9", "unfold"), n),
+            "singular_values": lambda v, n: close(v, _ref("01.9", "singular_values"), n, atol=1e-5),
+            "eigenvalues": lambda v, n: close(v, _ref("01.9", "eigenvalues"), n, atol=1e-4),
         },
     )
 
 
-@_safe
+@safe
 def check_01_10(answer: Any) -> Result:
     """Multilinear ranks (from the HOSVD) of two 2×2×2 tensors."""
-    return _parts(
+    return parts(
         answer,
-        {key: lambda v, n, key=key: _shape(v, _ref("01.10", key), n) for key in _ref("01.10")},
+        {key: lambda v, n, key=key: shape(v, _ref("01.10", key), n) for key in _ref("01.10")},
     )
 
 
-@_safe
+@safe
 def check_01_11(answer: Any) -> Result:
     """Loss and gradient of a mode-2 product with respect to W."""
-    return _parts(
+    return parts(
         answer,
         {
-            "loss": lambda v, n: _close(v, _ref("01.11", "loss"), n, rtol=1e-6, atol=1e-3),
-            "dL_dW": lambda v, n: _close(v, _ref("01.11", "dL_dW"), n, rtol=1e-6, atol=1e-3),
+            "loss": lambda v, n: close(v, _ref("01.11", "loss"), n, rtol=1e-6, atol=1e-3),
+            "dL_dW": lambda v, n: close(v, _ref("01.11", "dL_dW"), n, rtol=1e-6, atol=1e-3),
         },
     )
 
 
-@_safe
+@safe
 def check_01_12(answer: Any) -> Result:
     """A function grads(a, b) -> (de/da, de/db) for e = (a + b)(b + 1)."""
-    return _function(answer, _ref("01.12"), PROBES["01.12"])
+    return function(answer, _ref("01.12"), PROBES["01.12"])
 
 
-@_safe
+@safe
 def check_01_13(answer: Any) -> Result:
     """float32 / float16 facts."""
-    return _parts(
+    return parts(
         answer,
-        {key: lambda v, n, key=key: _exact(v, _ref("01.13", key), n) for key in _ref("01.13")},
+        {key: lambda v, n, key=key: exact(v, _ref("01.13", key), n) for key in _ref("01.13")},
     )
 
 
-@_safe
+@safe
 def check_01_14(answer: Any) -> Result:
     """Broadcast shapes, or "error"."""
-    return _parts(
+    return parts(
         answer,
-        {key: lambda v, n, key=key: _shape(v, _ref("01.14", key), n) for key in _ref("01.14")},
+        {key: lambda v, n, key=key: shape(v, _ref("01.14", key), n) for key in _ref("01.14")},
     )
 
 
-@_safe
+@safe
 def check_01_15(answer: Any) -> Result:
     """Relative errors of the proposed and the best rank-1 CP model."""
-    return _parts(
+    return parts(
         answer,
         {
-            "proposed_error": lambda v, n: _close(
+            "proposed_error": lambda v, n: close(
                 v, _ref("01.15", "proposed_error"), n, rtol=0.0, atol=1e-5
             ),
-            "best_error": lambda v, n: _close(
+            "best_error": lambda v, n: close(
                 v, _ref("01.15", "best_error"), n, rtol=0.0, atol=1e-3
             ),
         },
     )
 
 
-@_safe
+@safe
 def check_01_16(answer: Any) -> Result:
     """A function second_derivative(x) = d²/dx² x³ computed with nested tapes."""
-    return _function(answer, _ref("01.16"), PROBES["01.16"])
+    return function(answer, _ref("01.16"), PROBES["01.16"])
 
 
-@_safe
+@safe
 def check_01_17(answer: Any) -> Result:
     """Which map is linear (not merely affine)?"""
-    return _choice(answer, _ref("01.17"))
+    return choice(answer, _ref("01.17"))
 
 
-@_safe
+@safe
 def check_01_18(answer: Any) -> Result:
     """Porting an (out, in) weight matrix to a Keras Dense kernel."""
-    return _choice(answer, _ref("01.18"))
+    return choice(answer, _ref("01.18"))
 
 
 CHECKS: dict[str, Callable[[Any], Result]] = {
