@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from dlkit.exercises import as_float_array, canonical_shape
+from dlkit.exercises import as_float_array, canonical_shape, check_parts
 
 Result = tuple[bool, str]
 
@@ -84,22 +84,7 @@ def choice(answer: Any, expected: str) -> Result:
 
 def parts(answer: Any, checks: dict[str, Callable[[Any, str], Result]]) -> Result:
     """Check a dict answer part by part: ``checks[key](answer[key], name)`` must all pass."""
-    if not isinstance(answer, dict):
-        return False, f"expected a dict with keys {sorted(checks)}, got {type(answer).__name__}"
-    missing = [key for key in checks if key not in answer]
-    if missing:
-        return False, f"the dict lacks the keys {missing}"
-    wrong = []
-    for key, part in checks.items():
-        try:
-            ok, message = part(answer[key], repr(key))
-        except (TypeError, ValueError) as error:
-            ok, message = False, f"{key!r}: {error}"
-        if not ok:
-            wrong.append(message)
-    if wrong:
-        return False, "; ".join(wrong)
-    return True, f"all {len(checks)} parts correct"
+    return check_parts(answer, checks)
 
 
 def function(

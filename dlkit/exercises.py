@@ -191,28 +191,43 @@ def expect_number(digest: str, decimals: int = 3) -> CheckFn:
     return run
 
 
+def check_parts(
+    answer: Any, checks: dict[str, Callable[[Any, str], tuple[bool, str]]]
+) -> tuple[bool, str]:
+    """Check a dict answer part by part: ``checks[key](answer[key], repr(key))`` must all pass.
+
+    Shared by the public checks (:func:`expect_dict`) and the hidden ones
+    (:func:`dlkit.comparisons.parts`). Failing parts are all reported, by name.
+    """
+    if not isinstance(answer, dict):
+        return False, f"expected a dict with keys {sorted(checks)}, got {type(answer).__name__}"
+    missing = [key for key in checks if key not in answer]
+    if missing:
+        return False, f"the dict lacks the keys {missing}"
+    wrong = []
+    for key, part in checks.items():
+        try:
+            ok, message = part(answer[key], repr(key))
+        except (TypeError, ValueError) as error:
+            ok, message = False, f"{key!r}: {error}"
+        if not ok:
+            wrong.append(message)
+    if wrong:
+        return False, "; ".join(wrong)
+    return True, f"all {len(checks)} parts correct"
+
+
 def expect_dict(parts: dict[str, CheckFn]) -> CheckFn:
     """A public check for a dict answer: every named part must pass its own check."""
 
-    def run(answer: Any) -> tuple[bool, str]:
-        if not isinstance(answer, dict):
-            return False, f"expected a dict with keys {sorted(parts)}, got {type(answer).__name__}"
-        missing = [key for key in parts if key not in answer]
-        if missing:
-            return False, f"the dict lacks the keys {missing}"
-        wrong = []
-        for key, part in parts.items():
-            try:
-                ok, message = part(answer[key])
-            except TypeError as error:
-                ok, message = False, str(error)
-            if not ok:
-                wrong.append(f"'{key}': {message}")
-        if wrong:
-            return False, "; ".join(wrong)
-        return True, f"all {len(parts)} parts correct"
+    def named(part: CheckFn) -> Callable[[Any, str], tuple[bool, str]]:
+        def run(value: Any, name: str) -> tuple[bool, str]:
+            ok, message = part(value)
+            return ok, f"{name}: {message}"
 
-    return run
+        return run
+
+    return lambda answer: check_parts(answer, {key: named(part) for key, part in parts.items()})
 
 
 def expect_choice(options: Sequence[str], digest: str) -> CheckFn:

@@ -14,6 +14,9 @@ Each module defines:
   reference function for function answers);
 - ``WRONG``: exercise id -> one plausible wrong answer (a typical mistake), used
   by the tests to show that wrong answers are caught;
+- ``WRONG_SOURCE``: for every ``WRONG`` that is not a literal (a function, a
+  trained model), code a student could type that defines ``answer_NN_k``; the
+  grading round-trip test runs it in the kernel;
 - ``PROBES``: for function answers, the argument tuples the hidden check calls
   them with; the grader calls the student's function on them inside the
   student's kernel and passes the recorded outputs on.
