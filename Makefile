@@ -26,8 +26,10 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 	@echo "dlkit environment ready in $(VENV) (kernel '$(KERNEL)')"
 
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 # Unit tests, every notebook re-executed by nbval, and the exercise checks.
 test: $(STAMP)
