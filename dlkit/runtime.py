@@ -139,6 +139,7 @@ def setup(seed: int = 0, deterministic: bool = True) -> None:
         raise TypeError(f"deterministic must be True or False, got {deterministic!r}")
     scale()  # fail early on a bad DLKIT_SCALE
     tf = import_tensorflow_quietly()
+    tf.get_logger().setLevel(logging.ERROR)  # TF resets its logger level in interactive sessions
 
     import keras
     import numpy as np
