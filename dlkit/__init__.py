@@ -36,6 +36,8 @@ _LAZY_MODULES = {
     "grading",
     "release",
     "sandbox",
+    "diagnostics",
+    "comparisons",
 }
 
 

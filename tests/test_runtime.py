@@ -95,3 +95,20 @@ def test_import_has_no_side_effects():
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout == ""
     assert dlkit.__version__
+
+
+def test_every_public_name_resolves_lazily():
+    import subprocess
+    import sys
+
+    code = (
+        "import dlkit\n"
+        "for name in dlkit.__all__ + sorted(dlkit._LAZY_MODULES):\n"
+        "    getattr(dlkit, name)\n"
+        "import pkgutil\n"
+        "modules = {m.name for m in pkgutil.iter_modules(dlkit.__path__)} - {'checks', 'cli'}\n"
+        "missing = modules - dlkit._LAZY_MODULES - {'runtime'}\n"
+        "assert not missing, f'not reachable as dlkit.<name>: {missing}'\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
