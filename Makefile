@@ -8,21 +8,21 @@ STAMP  := $(VENV)/.dlkit-installed
 KERNEL := dlkit
 NB     ?= notebooks/*.ipynb
 export KERAS_BACKEND := tensorflow
-export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_CPP_MIN_LOG_LEVEL := 3
 
 .PHONY: setup lab test unit notebooks release lint format bench clean
 
 setup: $(STAMP)
 
 # Rebuilt only when the pins or the package metadata change: re-running is a no-op.
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ is needed, found " + sys.version' 
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (dlkit)" \
-		--env KERAS_BACKEND tensorflow --env TF_CPP_MIN_LOG_LEVEL 2 >/dev/null
+		--env KERAS_BACKEND tensorflow --env TF_CPP_MIN_LOG_LEVEL 3 >/dev/null
 	@touch $@
 	@echo "dlkit environment ready in $(VENV) (kernel '$(KERNEL)')"
 

@@ -77,8 +77,9 @@ def gradient_norms_by_layer(
     if not targets:
         raise ValueError(f"no layer of {model.name!r} has a trainable weight called {weight!r}")
     gradients = tape.gradient(value, [variable for _, variable in targets])
+    # float64: squaring a float32 gradient of 1e-20 would underflow to an exact 0
     return {
-        name: 0.0 if grad is None else float(tf.norm(grad))
+        name: 0.0 if grad is None else float(tf.norm(tf.cast(grad, tf.float64)))
         for (name, _), grad in zip(targets, gradients)
     }
 

@@ -45,7 +45,9 @@ def scale() -> str:
 
 def _quiet_tensorflow_logs() -> None:
     # The C++ side reads this when TF is first imported; the Python side needs both.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Level 3 also hides harmless native "error" lines (e.g. a NodeDef attribute
+    # warning printed by predict/evaluate); real failures still raise exceptions.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     try:

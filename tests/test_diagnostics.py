@@ -144,3 +144,12 @@ def test_lr_range_test_rejects_bad_arguments(batch):
     model.compile(keras.optimizers.SGD(schedule), "mse")
     with pytest.raises(ValueError, match="constant learning rate"):
         training.lr_range_test(model, x, y)
+
+
+def test_tiny_gradients_do_not_underflow_to_zero():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="tiny")])
+    model.layers[0].kernel.assign(np.zeros((4, 3), "float32"))
+    x = np.full((2, 4), 1e-21, "float32")  # dL/dW = x^T (...) ~ 1e-21: its square underflows
+    norms = diagnostics.gradient_norms_by_layer(model, x, np.ones((2, 3), "float32"), loss="mse")
+    assert 1e-23 < norms["tiny"] < 1e-19
