@@ -453,15 +453,12 @@ def write_report(
     report: Report, json_path: Path | None = None, junit_path: Path | None = None
 ) -> None:
     """Write the JSON and/or JUnit report atomically (replacing whatever was there)."""
-    for path, text in ((json_path, None), (junit_path, None)):
-        if path is None:
-            continue
-        path = Path(path)
-        text = (
-            (json.dumps(report.to_dict(), indent=2) + "\n")
-            if path == json_path
-            else report.to_junit()
-        )
+    outputs = []
+    if json_path is not None:
+        outputs.append((Path(json_path), json.dumps(report.to_dict(), indent=2) + "\n"))
+    if junit_path is not None:
+        outputs.append((Path(junit_path), report.to_junit()))
+    for path, text in outputs:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         temporary.write_text(text)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from dlkit.checks.ch02 import XOR_INPUTS, xor_model_verdict
 from dlkit.comparisons import Result, choice, close, exact, function, parts, safe
 from dlkit.runtime import import_tensorflow_quietly
 
@@ -49,9 +50,6 @@ W1_6 = np.array([[0.1, -0.3], [0.2, 0.4], [-0.5, 0.1]])
 W2_6 = np.array([[0.3, -0.2, 0.5], [-0.1, 0.4, -0.3]])
 E_7 = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9], [1.0, 1.1, 1.2]])
 SEQUENCE_7 = [0, 2, 3, 1, 0]  # A, C, D, B, A
-XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-XOR_TARGETS = np.array([0.0, 1.0, 1.0, 0.0])
-XOR_MAX_BCE = 0.05
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -388,22 +386,7 @@ def check_02_11(answer: Any) -> Result:
 @safe
 def check_02_12(answer: Any) -> Result:
     """A Keras model that classifies the four XOR points with a BCE below 0.05."""
-    if not isinstance(answer, _keras().Model):
-        return False, f"expected a Keras model, got {type(answer).__name__}"
-    outputs = np.asarray(answer(XOR_INPUTS.astype("float32")), dtype=np.float64)
-    if outputs.size != 4:
-        return False, f"the model should give one probability per input, got shape {outputs.shape}"
-    p = outputs.reshape(4)
-    if not np.all(np.isfinite(p)) or np.any(p < 0) or np.any(p > 1):
-        return False, "the outputs are not probabilities in [0, 1] (end with a sigmoid)"
-    wrong = int(np.sum((p > 0.5) != (XOR_TARGETS == 1)))
-    if wrong:
-        return False, f"not right: {wrong} of the 4 XOR points are misclassified"
-    p = np.clip(p, 1e-7, 1 - 1e-7)
-    bce = -np.mean(XOR_TARGETS * np.log(p) + (1 - XOR_TARGETS) * np.log(1 - p))
-    if not bce < XOR_MAX_BCE:
-        return False, "not right yet: every point is classified, but the loss is not low enough"
-    return True, "classifies all four XOR points with a low loss"
+    return xor_model_verdict(answer)  # the task's own criterion: nothing secret in it
 
 
 @safe

@@ -52,8 +52,12 @@ def _backprop_inputs(seed: int, n: int, d: int, h: int) -> tuple[np.ndarray, ...
     )
 
 
-def _expect_xor_model(answer: Any) -> tuple[bool, str]:
-    """A public check for 02.12: a Keras model that classifies XOR with a low loss."""
+def xor_model_verdict(answer: Any) -> tuple[bool, str]:
+    """Judge 02.12: a Keras model that classifies the four XOR points with a low loss.
+
+    The criterion is the task statement itself (every point right, BCE below
+    ``XOR_MAX_BCE``), so the public check and the hidden check both use this.
+    """
     import keras  # imported on use: importing this module stays light
 
     if not isinstance(answer, keras.Model):
@@ -63,14 +67,17 @@ def _expect_xor_model(answer: Any) -> tuple[bool, str]:
         return False, f"expected one probability per XOR point, got output shape {outputs.shape}"
     p = outputs.reshape(4)
     if not np.all(np.isfinite(p)) or np.any(p < 0) or np.any(p > 1):
-        return False, "the outputs are not probabilities in [0, 1]"
+        return False, "the outputs are not probabilities in [0, 1] (end with a sigmoid)"
     misclassified = int(np.sum((p > 0.5) != (XOR_TARGETS == 1)))
     if misclassified:
-        return False, f"{misclassified} of the 4 XOR points are classified wrongly"
+        return False, f"not right: {misclassified} of the 4 XOR points are classified wrongly"
     p = np.clip(p, 1e-7, 1 - 1e-7)
     bce = -np.mean(XOR_TARGETS * np.log(p) + (1 - XOR_TARGETS) * np.log(1 - p))
     if not bce < XOR_MAX_BCE:
-        return False, f"all 4 points are right, but the BCE is {bce:.3f}, not below {XOR_MAX_BCE}"
+        return (
+            False,
+            f"not right yet: all 4 points are right, but the BCE is not below {XOR_MAX_BCE}",
+        )
     return True, f"all 4 points right, BCE below {XOR_MAX_BCE}"
 
 
@@ -268,7 +275,7 @@ register(
         produce="a trained Keras model mapping (batch, 2) inputs to (batch, 1) probabilities",
         hint="a model without a hidden layer cannot separate XOR; use a hidden layer (e.g. 4 tanh "
         "units), a sigmoid output, binary cross-entropy and a few hundred full-batch Adam steps",
-        check=_expect_xor_model,
+        check=xor_model_verdict,
     )
 )
 
