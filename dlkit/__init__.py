@@ -23,6 +23,7 @@ __all__ = [
     "runtime",
     "scale",
     "setup",
+    "text",
     "training",
 ]
 __version__ = "0.1.0"
@@ -38,6 +39,7 @@ _LAZY_MODULES = {
     "sandbox",
     "diagnostics",
     "comparisons",
+    "text",
 }
 
 

@@ -163,3 +163,143 @@ def load_mnist(
         (x_train.astype("float32") / 255.0, y_train.astype("int64")),
         (x_test.astype("float32") / 255.0, y_test.astype("int64")),
     )
+
+
+# --------------------------------------------------------------------------- photos
+PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "camera", "hubble_deep_field")
+
+
+def load_photos(
+    names: str | tuple[str, ...] | list[str] | None = None,
+    *,
+    size: tuple[int, int] | None = None,
+    verbose: bool = True,
+) -> dict[str, np.ndarray]:
+    """Load real photographs bundled with scikit-image (no download).
+
+    Args:
+        names: one name or a sequence of names from :data:`PHOTOS`
+            (``None``: all of them).
+        size: optional ``(height, width)`` to resize to (anti-aliased).
+        verbose: print which source was used.
+
+    Returns:
+        ``{name: image}`` in the order asked for; each image is float32 RGB of
+        shape ``(height, width, 3)`` in ``[0, 1]`` (grey photos are repeated on
+        the three channels).
+
+    Example:
+        >>> photos = load_photos("coffee", size=(64, 96), verbose=False)
+        >>> photos["coffee"].shape
+        (64, 96, 3)
+    """
+    if names is None:
+        wanted: tuple[str, ...] = PHOTOS
+    elif isinstance(names, str):
+        wanted = (names,)
+    elif isinstance(names, (tuple, list)) and all(isinstance(n, str) for n in names):
+        wanted = tuple(names)
+    else:
+        raise TypeError(f"names must be a photo name, a list of names or None, got {names!r}")
+    unknown = [n for n in wanted if n not in PHOTOS]
+    if unknown:
+        raise ValueError(f"unknown photo name(s) {unknown}; choose from {PHOTOS}")
+    if size is not None and (
+        not isinstance(size, (tuple, list))
+        or len(size) != 2
+        or not all(isinstance(s, (int, np.integer)) and s >= 1 for s in size)
+    ):
+        raise ValueError(f"size must be (height, width) with positive ints, got {size!r}")
+
+    import skimage.data
+    import skimage.transform
+
+    photos = {}
+    for name in wanted:
+        image = getattr(skimage.data, name)()
+        image = image.astype("float32") / 255.0
+        if image.ndim == 2:
+            image = np.repeat(image[..., None], 3, axis=-1)
+        image = image[..., :3]
+        if size is not None:
+            image = skimage.transform.resize(image, tuple(size), anti_aliasing=True)
+        photos[name] = np.clip(image, 0.0, 1.0).astype("float32")
+    _say(verbose, f"photos: {len(photos)} image(s) from scikit-image's bundled copies")
+    return photos
+
+
+# --------------------------------------------------------------------------- series
+SERIES = ("co2", "sunspots")
+
+
+def load_series(name: str = "co2", *, verbose: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Load a real time series bundled with statsmodels.
+
+    * ``"co2"``: weekly atmospheric CO2 at Mauna Loa, March 1958 to December
+      2001, in ppm (2,284 weeks; the 59 missing weeks are filled by linear
+      interpolation in time).
+    * ``"sunspots"``: yearly mean sunspot number, 1700 to 2008 (309 years).
+
+    Args:
+        name: ``"co2"`` or ``"sunspots"``.
+        verbose: print which source was used.
+
+    Returns:
+        ``(t, values)``: ``t`` float64 time in decimal years, ``values`` float32,
+        both of shape ``(n,)``, in time order.
+
+    Example:
+        >>> t, ppm = load_series("co2", verbose=False)
+        >>> t.shape == ppm.shape
+        True
+    """
+    if name not in SERIES:
+        raise ValueError(f"name must be one of {SERIES}, got {name!r}")
+    import statsmodels.api as sm
+
+    if name == "co2":
+        frame = sm.datasets.co2.load_pandas().data
+        index = frame.index
+        t = (index.year + (index.day_of_year - 1) / 365.25).to_numpy(dtype="float64")
+        raw = frame["co2"].to_numpy(dtype="float64")
+        known = ~np.isnan(raw)
+        values = np.interp(t, t[known], raw[known])
+        note = f"{len(t)} weekly values, {int((~known).sum())} gaps interpolated"
+    else:
+        frame = sm.datasets.sunspots.load_pandas().data
+        t = frame["YEAR"].to_numpy(dtype="float64")
+        values = frame["SUNACTIVITY"].to_numpy(dtype="float64")
+        note = f"{len(t)} yearly values"
+    _say(verbose, f"{name}: {note} from statsmodels' bundled datasets")
+    return t, values.astype("float32")
+
+
+# --------------------------------------------------------------------------- text
+def load_text(max_chars: int | None = None, *, verbose: bool = True) -> str:
+    """Load English prose shipped with Python itself: the help topics of ``pydoc``.
+
+    The topics (about 460,000 characters of the language reference) are joined
+    in sorted order, reduced to printable ASCII plus newlines, and runs of blank
+    lines collapsed, so the character vocabulary stays small (under 100).
+
+    Args:
+        max_chars: keep only the first ``max_chars`` characters (``None``: all).
+        verbose: print which source was used.
+
+    Returns:
+        The text as one ``str``, identical on every machine with the same Python.
+
+    Example:
+        >>> text = load_text(1000, verbose=False)
+        >>> len(text)
+        1000
+    """
+    _check_count("max_chars", max_chars)
+    import re
+    from pydoc_data.topics import topics
+
+    joined = "\n\n".join(topics[key].strip() for key in sorted(topics))
+    printable = "".join(ch for ch in joined if ch == "\n" or 32 <= ord(ch) < 127)
+    text = re.sub(r"\n{3,}", "\n\n", printable)[:max_chars]
+    _say(verbose, f"text: {len(text):,} characters of Python's pydoc help topics")
+    return text

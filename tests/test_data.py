@@ -99,3 +99,58 @@ def test_corrupt_cache_file_is_named(tmp_path):
 def test_load_mnist_bad_arguments(kwargs, error, pattern):
     with pytest.raises(error, match=pattern):
         data.load_mnist(**kwargs)
+
+
+def test_load_photos_shapes_range_and_order(capsys):
+    photos = data.load_photos(["camera", "coffee"], size=(32, 48))
+    assert list(photos) == ["camera", "coffee"]
+    for image in photos.values():
+        assert image.shape == (32, 48, 3) and image.dtype == np.float32
+        assert image.min() >= 0.0 and image.max() <= 1.0 and image.std() > 0.05
+    # a grey photo is the same on all three channels
+    np.testing.assert_array_equal(photos["camera"][..., 0], photos["camera"][..., 2])
+    assert "scikit-image" in capsys.readouterr().out
+    full = data.load_photos("chelsea", verbose=False)["chelsea"]
+    assert full.shape == (300, 451, 3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"names": "lena"}, "unknown photo"),
+        ({"names": 3}, "names must be"),
+        ({"names": "coffee", "size": (0, 4)}, "size must be"),
+        ({"names": "coffee", "size": 5}, "size must be"),
+    ],
+)
+def test_load_photos_rejects_bad_arguments(kwargs, error):
+    with pytest.raises((ValueError, TypeError), match=error):
+        data.load_photos(**kwargs, verbose=False)
+
+
+def test_load_series_co2_is_complete_and_rising(capsys):
+    t, ppm = data.load_series("co2")
+    assert t.shape == ppm.shape == (2284,) and ppm.dtype == np.float32
+    assert not np.isnan(ppm).any() and np.all(np.diff(t) > 0)
+    assert 1958 < t[0] < 1959 and 2001 < t[-1] < 2002
+    assert 310 < ppm[:52].mean() < 320 and 365 < ppm[-52:].mean() < 375
+    assert "interpolated" in capsys.readouterr().out
+
+
+def test_load_series_sunspots_and_bad_name():
+    t, counts = data.load_series("sunspots", verbose=False)
+    assert t[0] == 1700 and len(t) == 309 and counts.min() >= 0
+    with pytest.raises(ValueError, match="name must be one of"):
+        data.load_series("airline", verbose=False)
+
+
+def test_load_text_is_printable_ascii_and_deterministic(capsys):
+    text = data.load_text()
+    assert len(text) > 300_000
+    assert all(ch == "\n" or 32 <= ord(ch) < 127 for ch in set(text))
+    assert len(set(text)) < 100 and "\n\n\n" not in text
+    assert "expression" in text
+    assert "pydoc" in capsys.readouterr().out
+    assert data.load_text(500, verbose=False) == text[:500]
+    with pytest.raises(ValueError, match="max_chars must be >= 1"):
+        data.load_text(0)
