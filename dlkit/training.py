@@ -17,14 +17,30 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import math
+import time
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["fit", "lr_range_test", "CompiledLoop"]
+__all__ = [
+    "fit",
+    "lr_range_test",
+    "CompiledLoop",
+    "fit_steps",
+    "gan_step",
+    "vae_step",
+    "contrastive_step",
+    "discriminator_loss",
+    "generator_loss",
+    "gradient_penalty",
+    "vae_kl",
+    "vae_losses",
+    "nt_xent_loss",
+]
 
 
 # ---------------------------------------------------------------------------
@@ -465,3 +481,483 @@ def lr_range_test(
         "lr_at_min": lr_at_min,
         "suggested_lr": lr_at_min / 10,
     }
+
+
+# ---------------------------------------------------------------------------
+# Step factories for objectives a plain ``fit`` does not cover, and their loop.
+# ---------------------------------------------------------------------------
+
+GAN_LOSSES = ("non_saturating", "minimax", "wasserstein")
+
+
+def _check_number(name: str, value: Any, minimum: float, maximum: float | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and <= {maximum}" if maximum is not None else ""
+        raise ValueError(f"{name} must be >= {minimum}{upper}, got {value}")
+
+
+def _check_keras_model(name: str, value: Any) -> None:
+    if not isinstance(value, (keras.Model, keras.layers.Layer)):
+        raise TypeError(f"{name} must be a keras.Model, got {type(value).__name__}")
+
+
+def _check_optimizer(name: str, value: Any) -> None:
+    if not isinstance(value, keras.optimizers.Optimizer):
+        raise TypeError(f"{name} must be a keras optimizer instance, got {type(value).__name__}")
+
+
+def discriminator_loss(
+    real_logits: Any, fake_logits: Any, *, label_smoothing: float = 0.0
+) -> tf.Tensor:
+    """Binary cross-entropy of a GAN discriminator, computed from logits.
+
+    ``-mean[t log sigma(r) + (1 - t) log(1 - sigma(r))] - mean[log(1 - sigma(f))]``
+    with target ``t = 1 - label_smoothing`` for real samples (one-sided label
+    smoothing: fake samples keep the target 0).
+
+    Args:
+        real_logits: discriminator logits on real samples, ``(batch, 1)`` or ``(batch,)``.
+        fake_logits: discriminator logits on generated samples.
+        label_smoothing: in ``[0, 0.5)``; 0.1 makes the real target 0.9.
+
+    Returns:
+        The scalar loss (the two halves added, each a batch mean).
+    """
+    _check_number("label_smoothing", label_smoothing, 0.0, 0.49)
+    real_logits = tf.cast(real_logits, tf.float32)
+    fake_logits = tf.cast(fake_logits, tf.float32)
+    target = tf.fill(tf.shape(real_logits), 1.0 - float(label_smoothing))
+    real = tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=real_logits)
+    fake = tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=tf.zeros_like(fake_logits), logits=fake_logits
+    )
+    return tf.reduce_mean(real) + tf.reduce_mean(fake)
+
+
+def generator_loss(fake_logits: Any, *, kind: str = "non_saturating") -> tf.Tensor:
+    """The generator's loss from the discriminator's logits on generated samples.
+
+    * ``"non_saturating"``: ``-mean log sigma(f)`` (strong gradients when the
+      discriminator wins, the usual choice);
+    * ``"minimax"``: ``mean log(1 - sigma(f))``, the original game's term, whose
+      gradient vanishes when ``sigma(f)`` is near 0;
+    * ``"wasserstein"``: ``-mean f`` (``f`` is a critic score, not a logit).
+    """
+    if kind not in GAN_LOSSES:
+        raise ValueError(f"kind must be one of {GAN_LOSSES}, got {kind!r}")
+    fake_logits = tf.cast(fake_logits, tf.float32)
+    if kind == "wasserstein":
+        return -tf.reduce_mean(fake_logits)
+    if kind == "non_saturating":
+        return tf.reduce_mean(
+            tf.nn.sigmoid_cross_entropy_with_logits(
+                labels=tf.ones_like(fake_logits), logits=fake_logits
+            )
+        )
+    return -tf.reduce_mean(
+        tf.nn.sigmoid_cross_entropy_with_logits(
+            labels=tf.zeros_like(fake_logits), logits=fake_logits
+        )
+    )
+
+
+def gradient_penalty(critic: Any, real: Any, fake: Any, *, epsilon: Any = None, extra=None):
+    """WGAN-GP penalty ``mean((||grad_x critic(x_hat)||_2 - 1)^2)``.
+
+    ``x_hat = eps * real + (1 - eps) * fake`` with one ``eps ~ U(0, 1)`` per sample
+    (pass ``epsilon`` of shape ``(batch,)`` to fix it). ``extra`` is passed to the
+    critic as a second input (class labels of a conditional critic).
+    """
+    real = tf.convert_to_tensor(real)
+    fake = tf.cast(fake, real.dtype)
+    batch = tf.shape(real)[0]
+    if epsilon is None:
+        epsilon = tf.random.uniform([batch], dtype=real.dtype)
+    epsilon = tf.reshape(tf.cast(epsilon, real.dtype), [-1] + [1] * (real.shape.rank - 1))
+    mixed = epsilon * real + (1.0 - epsilon) * fake
+    with tf.GradientTape() as tape:
+        tape.watch(mixed)
+        score = critic(mixed if extra is None else [mixed, extra], training=True)
+    grads = tf.reshape(tape.gradient(score, mixed), [batch, -1])
+    norms = tf.sqrt(tf.reduce_sum(tf.square(tf.cast(grads, tf.float32)), axis=1) + 1e-12)
+    return tf.reduce_mean(tf.square(norms - 1.0))
+
+
+def gan_step(
+    generator: keras.Model,
+    discriminator: keras.Model,
+    g_optimizer: keras.optimizers.Optimizer,
+    d_optimizer: keras.optimizers.Optimizer,
+    *,
+    latent_dim: int,
+    loss: str = "non_saturating",
+    label_smoothing: float = 0.0,
+    gp_weight: float = 10.0,
+    d_steps: int = 1,
+    conditional: bool = False,
+    seed: int = 0,
+    jit_compile: bool = False,
+):
+    """Build a compiled GAN training step: ``d_steps`` critic updates, then one generator update.
+
+    The step takes a batch of real samples (and, when ``conditional``, their integer
+    labels, which both networks receive as a second input: ``generator([z, y])``,
+    ``discriminator([x, y])``) and returns a dict of scalar tensors. Noise comes from a
+    ``tf.random.Generator`` seeded with ``seed``, so runs repeat exactly.
+
+    Args:
+        generator: maps ``(batch, latent_dim)`` noise to samples.
+        discriminator: maps samples to one logit (or critic score) per sample.
+        g_optimizer: optimizer of the generator.
+        d_optimizer: optimizer of the discriminator.
+        latent_dim: size of the noise vector.
+        loss: ``"non_saturating"``, ``"minimax"`` (both with a binary cross-entropy
+            discriminator) or ``"wasserstein"`` (WGAN-GP critic, with ``gp_weight``).
+        label_smoothing: one-sided smoothing of the real target (BCE losses only).
+        gp_weight: weight of :func:`gradient_penalty` for ``"wasserstein"``.
+        d_steps: discriminator updates per generator update (5 is usual for WGAN-GP).
+        conditional: whether both networks also take the labels.
+        seed: seed of the noise generator.
+        jit_compile: compile the step with XLA.
+
+    Returns:
+        A ``tf.function`` ``step(real)`` (or ``step(real, labels)``) returning
+        ``{"d_loss", "g_loss", "d_real", "d_fake"}``: the losses and the mean
+        discriminator output (probability, or critic score) on real and fake samples.
+
+    Example:
+        >>> step = gan_step(G, D, keras.optimizers.Adam(2e-4), keras.optimizers.Adam(2e-4),
+        ...                 latent_dim=64)  # doctest: +SKIP
+        >>> history = fit_steps(step, x_train, batch_size=128, epochs=5)  # doctest: +SKIP
+    """
+    _check_keras_model("generator", generator)
+    _check_keras_model("discriminator", discriminator)
+    _check_optimizer("g_optimizer", g_optimizer)
+    _check_optimizer("d_optimizer", d_optimizer)
+    if g_optimizer is d_optimizer:
+        raise ValueError("g_optimizer and d_optimizer must be two different optimizer objects")
+    _check_int("latent_dim", latent_dim, 1)
+    _check_int("d_steps", d_steps, 1)
+    _check_int("seed", seed, 0)
+    if loss not in GAN_LOSSES:
+        raise ValueError(f"loss must be one of {GAN_LOSSES}, got {loss!r}")
+    _check_number("label_smoothing", label_smoothing, 0.0, 0.49)
+    _check_number("gp_weight", gp_weight, 0.0)
+    noise = tf.random.Generator.from_seed(seed)
+    wasserstein = loss == "wasserstein"
+
+    def call(model, x, labels, training):
+        return model(x if labels is None else [x, labels], training=training)
+
+    def d_update(real, labels):
+        batch = tf.shape(real)[0]
+        z = noise.normal([batch, latent_dim])
+        fake = call(generator, z, labels, True)
+        with tf.GradientTape() as tape:
+            real_out = tf.cast(call(discriminator, real, labels, True), tf.float32)
+            fake_out = tf.cast(call(discriminator, fake, labels, True), tf.float32)
+            if wasserstein:
+                eps = noise.uniform([batch])
+                penalty = gradient_penalty(discriminator, real, fake, epsilon=eps, extra=labels)
+                d_loss = tf.reduce_mean(fake_out) - tf.reduce_mean(real_out) + gp_weight * penalty
+            else:
+                d_loss = discriminator_loss(real_out, fake_out, label_smoothing=label_smoothing)
+        grads = tape.gradient(d_loss, discriminator.trainable_variables)
+        d_optimizer.apply_gradients(zip(grads, discriminator.trainable_variables))
+        squash = tf.identity if wasserstein else tf.sigmoid
+        return d_loss, tf.reduce_mean(squash(real_out)), tf.reduce_mean(squash(fake_out))
+
+    def step(real, labels=None):
+        if conditional and labels is None:
+            raise ValueError("a conditional gan_step needs step(real, labels)")
+        if not conditional and labels is not None:
+            raise ValueError("labels were given to a gan_step built with conditional=False")
+        real = tf.convert_to_tensor(real)
+        for _ in range(d_steps):
+            d_loss, d_real, d_fake = d_update(real, labels)
+        z = noise.normal([tf.shape(real)[0], latent_dim])
+        with tf.GradientTape() as tape:
+            fake_out = call(discriminator, call(generator, z, labels, True), labels, True)
+            g_loss = generator_loss(fake_out, kind=loss)
+        grads = tape.gradient(g_loss, generator.trainable_variables)
+        g_optimizer.apply_gradients(zip(grads, generator.trainable_variables))
+        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake}
+
+    return tf.function(step, jit_compile=bool(jit_compile))
+
+
+def vae_kl(mean: Any, log_var: Any) -> tf.Tensor:
+    """KL(q(z|x) || N(0, I)) per example, for a diagonal Gaussian ``q``.
+
+    ``0.5 * sum_j (mean_j^2 + exp(log_var_j) - 1 - log_var_j)``, summed over the
+    latent dimensions; shape ``(batch,)``.
+    """
+    mean = tf.cast(mean, tf.float32)
+    log_var = tf.cast(log_var, tf.float32)
+    return 0.5 * tf.reduce_sum(tf.square(mean) + tf.exp(log_var) - 1.0 - log_var, axis=-1)
+
+
+VAE_RECONSTRUCTIONS = ("bce", "mse")
+
+
+def vae_losses(
+    x: Any, decoded: Any, mean: Any, log_var: Any, *, reconstruction: str = "bce", beta=1.0
+):
+    """The negative ELBO of a VAE and its two parts, each a batch mean.
+
+    Args:
+        x: the inputs (targets of the reconstruction), in ``[0, 1]`` for ``"bce"``.
+        decoded: decoder output: *logits* for ``"bce"`` (Bernoulli pixels), values for
+            ``"mse"`` (a Gaussian with unit variance up to constants: half the squared error).
+        mean, log_var: the encoder's ``q(z|x)`` parameters, ``(batch, latent)``.
+        reconstruction: ``"bce"`` or ``"mse"``; summed over every non-batch axis.
+        beta: weight of the KL term (1 for the ELBO, other values give a beta-VAE).
+
+    Returns:
+        ``{"loss": recon + beta * kl, "reconstruction": recon, "kl": kl}``.
+    """
+    if reconstruction not in VAE_RECONSTRUCTIONS:
+        raise ValueError(
+            f"reconstruction must be one of {VAE_RECONSTRUCTIONS}, got {reconstruction!r}"
+        )
+    x = tf.cast(x, tf.float32)
+    decoded = tf.cast(decoded, tf.float32)
+    if reconstruction == "bce":
+        per_value = tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=decoded)
+    else:
+        per_value = 0.5 * tf.square(x - decoded)
+    batch = tf.shape(x)[0]
+    recon = tf.reduce_mean(tf.reduce_sum(tf.reshape(per_value, [batch, -1]), axis=1))
+    kl = tf.reduce_mean(vae_kl(mean, log_var))
+    return {"loss": recon + beta * kl, "reconstruction": recon, "kl": kl}
+
+
+def vae_step(
+    encoder: keras.Model,
+    decoder: keras.Model,
+    optimizer: keras.optimizers.Optimizer,
+    *,
+    reconstruction: str = "bce",
+    beta: float = 1.0,
+    seed: int = 0,
+    jit_compile: bool = False,
+):
+    """Build a compiled VAE training step with the reparameterisation trick.
+
+    ``encoder(x)`` returns ``(mean, log_var)``; ``z = mean + exp(log_var / 2) * eps``
+    with ``eps ~ N(0, I)`` from a generator seeded with ``seed``; ``decoder(z)``
+    returns logits (``"bce"``) or values (``"mse"``). The step minimises
+    :func:`vae_losses` over the weights of both networks.
+
+    Returns:
+        A ``tf.function`` ``step(x)`` returning ``{"loss", "reconstruction", "kl"}``.
+    """
+    _check_keras_model("encoder", encoder)
+    _check_keras_model("decoder", decoder)
+    _check_optimizer("optimizer", optimizer)
+    _check_number("beta", beta, 0.0)
+    _check_int("seed", seed, 0)
+    if reconstruction not in VAE_RECONSTRUCTIONS:
+        raise ValueError(
+            f"reconstruction must be one of {VAE_RECONSTRUCTIONS}, got {reconstruction!r}"
+        )
+    noise = tf.random.Generator.from_seed(seed)
+
+    def step(x):
+        with tf.GradientTape() as tape:
+            mean, log_var = encoder(x, training=True)
+            eps = noise.normal(tf.shape(mean))
+            z = mean + tf.exp(0.5 * log_var) * eps
+            logs = vae_losses(
+                x, decoder(z, training=True), mean, log_var,
+                reconstruction=reconstruction, beta=beta,
+            )  # fmt: skip
+        variables = encoder.trainable_variables + decoder.trainable_variables
+        grads = tape.gradient(logs["loss"], variables)
+        optimizer.apply_gradients(zip(grads, variables))
+        return logs
+
+    return tf.function(step, jit_compile=bool(jit_compile))
+
+
+def nt_xent_loss(z1: Any, z2: Any, *, temperature: float = 0.5) -> tf.Tensor:
+    """SimCLR's normalised-temperature cross-entropy over a batch of positive pairs.
+
+    Both views are L2-normalised; for each of the ``2N`` embeddings the positive is
+    its partner in the other view and the ``2N - 2`` others are negatives:
+    ``l_i = -log(exp(s_ip / t) / sum_{k != i} exp(s_ik / t))``, averaged over all ``2N``.
+
+    Args:
+        z1, z2: projections of the two views, ``(N, d)``, row ``i`` of each from the
+            same image.
+        temperature: ``t > 0``.
+    """
+    _check_number("temperature", temperature, 1e-6)
+    z = tf.math.l2_normalize(tf.concat([tf.cast(z1, tf.float32), tf.cast(z2, tf.float32)], 0), 1)
+    n = tf.shape(z1)[0]
+    similarity = tf.matmul(z, z, transpose_b=True) / temperature  # (2N, 2N)
+    similarity -= 1e9 * tf.eye(2 * n)  # a sample is never its own negative
+    positives = tf.concat([tf.range(n, 2 * n), tf.range(0, n)], axis=0)
+    return tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=positives, logits=similarity)
+    )
+
+
+def contrastive_step(
+    model: keras.Model,
+    optimizer: keras.optimizers.Optimizer,
+    augment: Any,
+    *,
+    temperature: float = 0.5,
+    jit_compile: bool = False,
+):
+    """Build a compiled SimCLR step: two random views per image, NT-Xent on their projections.
+
+    Args:
+        model: encoder followed by a projection head, images -> ``(batch, d)``.
+        optimizer: its optimizer.
+        augment: callable ``augment(x, training=True)`` drawing a random view (e.g. a
+            ``keras.Sequential`` of random preprocessing layers); called twice per step.
+        temperature: of :func:`nt_xent_loss`.
+
+    Returns:
+        A ``tf.function`` ``step(x)`` returning ``{"loss", "positive_similarity"}``
+        (the mean cosine similarity of the positive pairs).
+    """
+    _check_keras_model("model", model)
+    _check_optimizer("optimizer", optimizer)
+    if not callable(augment):
+        raise TypeError(f"augment must be callable, got {type(augment).__name__}")
+    _check_number("temperature", temperature, 1e-6)
+
+    def step(x):
+        view1 = augment(x, training=True)
+        view2 = augment(x, training=True)
+        with tf.GradientTape() as tape:
+            z1 = model(view1, training=True)
+            z2 = model(view2, training=True)
+            loss = nt_xent_loss(z1, z2, temperature=temperature)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        cosine = tf.reduce_sum(
+            tf.math.l2_normalize(tf.cast(z1, tf.float32), 1)
+            * tf.math.l2_normalize(tf.cast(z2, tf.float32), 1),
+            axis=1,
+        )
+        return {"loss": loss, "positive_similarity": tf.reduce_mean(cosine)}
+
+    return tf.function(step, jit_compile=bool(jit_compile))
+
+
+class _StepLoop:
+    """Runs ``count`` steps of a step function inside one ``tf.function`` call."""
+
+    def __init__(self, step):
+        self.step = step
+        self.run = tf.function(self._run)
+
+    def _run(self, data, batch_indices, first, count):
+        def batch(position):
+            indices = batch_indices[position]
+            return tuple(tf.gather(t, indices) for t in data)
+
+        logs = self.step(*batch(first))
+        if not isinstance(logs, dict):
+            raise TypeError("a step function must return a dict of scalar tensors")
+        sums = {key: tf.cast(value, tf.float32) for key, value in logs.items()}
+        for k in tf.range(1, count):
+            logs = self.step(*batch(first + k))
+            sums = {key: sums[key] + tf.cast(logs[key], tf.float32) for key in sums}
+        return {key: value / tf.cast(count, tf.float32) for key, value in sums.items()}
+
+
+def fit_steps(
+    step: Any,
+    data: Any,
+    *,
+    batch_size: int = 64,
+    epochs: int = 1,
+    shuffle: bool = True,
+    seed: int = 0,
+    steps_per_call: int | None = None,
+    callbacks: list | None = None,
+    verbose: int = 1,
+) -> keras.callbacks.History:
+    """Train with a step function (e.g. from :func:`gan_step`), many steps per compiled call.
+
+    Each epoch visits the samples in a fresh order (NumPy generator seeded with
+    ``seed``) in full batches of ``batch_size``; a last partial batch is dropped, so
+    every step sees the same batch shape. The data stays on the device and batches
+    are gathered by index inside the graph, as in :func:`fit`.
+
+    Args:
+        step: callable ``step(*batch) -> dict`` of scalar tensors.
+        data: an array, or a tuple of arrays with the same first axis (passed to the
+            step in that order, e.g. ``(images, labels)``).
+        batch_size: samples per step.
+        epochs: passes over the data.
+        shuffle: reshuffle every epoch (otherwise the stored order).
+        seed: seed of the shuffling.
+        steps_per_call: steps per compiled call (default: a whole epoch).
+        callbacks: callables ``f(epoch, logs)`` or ``keras.callbacks.Callback`` objects,
+            run after every epoch (e.g. to draw a grid of samples from fixed noise).
+        verbose: 1 prints one line per epoch, 0 is silent.
+
+    Returns:
+        A ``keras.callbacks.History`` whose ``history`` holds the epoch mean of every
+        value the step returns.
+    """
+    if not callable(step):
+        raise TypeError(f"step must be callable, got {type(step).__name__}")
+    arrays = data if isinstance(data, (tuple, list)) else (data,)
+    tensors = tuple(_to_tensors("data", a) for a in arrays)
+    sizes = {int(t.shape[0]) for t in tensors}
+    if len(sizes) != 1:
+        raise ValueError(f"every array in data must have the same length, got {sorted(sizes)}")
+    n = sizes.pop()
+    _check_int("batch_size", batch_size, 1)
+    _check_int("epochs", epochs, 1)
+    _check_int("seed", seed, 0)
+    _check_int("steps_per_call", steps_per_call, 1, allow_none=True)
+    if batch_size > n:
+        raise ValueError(f"batch_size ({batch_size}) is larger than the data ({n} samples)")
+    callbacks = list(callbacks or [])
+    for callback in callbacks:
+        if not (callable(callback) or isinstance(callback, keras.callbacks.Callback)):
+            raise TypeError(f"callbacks must be callables or keras Callbacks, got {callback!r}")
+
+    loop = getattr(step, "_dlkit_step_loop", None)
+    if loop is None:
+        loop = _StepLoop(step)
+        with contextlib.suppress(AttributeError):
+            step._dlkit_step_loop = loop  # later calls reuse the traced loop
+    history = keras.callbacks.History()
+    history.history, history.epoch = {}, []
+    rng = np.random.default_rng(seed)
+    n_batches = n // batch_size
+    per_call = steps_per_call or n_batches
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        indices, _ = _split_batches(order, batch_size)
+        totals: dict[str, float] = {}
+        for first in range(0, n_batches, per_call):
+            count = min(per_call, n_batches - first)
+            logs = loop.run(tensors, indices, tf.constant(first), tf.constant(count))
+            for key, value in logs.items():
+                totals[key] = totals.get(key, 0.0) + float(value) * count
+        epoch_logs = {key: value / n_batches for key, value in totals.items()}
+        history.epoch.append(epoch)
+        for key, value in epoch_logs.items():
+            history.history.setdefault(key, []).append(value)
+        if verbose:
+            shown = " - ".join(f"{k} {v:.4f}" for k, v in epoch_logs.items())
+            print(f"epoch {epoch + 1}/{epochs} - {shown} - {time.perf_counter() - start:.1f} s")
+        for callback in callbacks:
+            if isinstance(callback, keras.callbacks.Callback):
+                callback.on_epoch_end(epoch, dict(epoch_logs))
+            else:
+                callback(epoch, dict(epoch_logs))
+    return history
