@@ -120,7 +120,7 @@ def _check_int(name: str, value: Any, minimum: int, allow_none: bool = False) ->
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
 
 
-def _check_model(model: Any) -> None:
+def _check_model(model: Any, strategy: Any = None) -> None:
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     if not getattr(model, "compiled", False) or model.optimizer is None:
@@ -128,11 +128,18 @@ def _check_model(model: Any) -> None:
             "model must be compiled before training: call "
             "model.compile(optimizer=..., loss=...) first"
         )
-    if tf.distribute.has_strategy() or (
-        model.distribute_strategy is not tf.distribute.get_strategy()
-    ):
+    if strategy is not None and not isinstance(strategy, tf.distribute.Strategy):
+        raise TypeError(f"strategy must be a tf.distribute.Strategy, got {type(strategy).__name__}")
+    own = getattr(model, "_distribute_strategy", None)  # set when built in a scope
+    if strategy is not None and strategy is not own:
         raise ValueError(
-            "dlkit.training.fit runs on one device; for a tf.distribute strategy use model.fit"
+            "the model was not built under this strategy: create and compile it inside "
+            "`with strategy.scope():` and pass that strategy"
+        )
+    if tf.distribute.has_strategy() and tf.distribute.get_strategy() is not own:
+        raise ValueError(
+            "fit was called inside a strategy scope the model was not built under: create "
+            "and compile the model inside that `strategy.scope()`"
         )
 
 
@@ -178,11 +185,26 @@ class CompiledLoop:
 
     def __init__(self, model: keras.Model, jit_compile: bool):
         self.model = model
+        self.strategy = model.distribute_strategy
+        self.replicas = int(self.strategy.num_replicas_in_sync)
+        self.distributed = getattr(model, "_distribute_strategy", None) is not None
         self.jit_compile = bool(jit_compile)
         # XLA compiles one step (as Keras does); the loop around it stays a TF graph,
         # because a whole while-loop compiled by XLA runs convolutions slowly on CPUs.
-        self._train_step = tf.function(model.train_step, jit_compile=self.jit_compile)
-        self._test_step = tf.function(model.test_step, jit_compile=self.jit_compile)
+        if self.distributed:
+            # strategy.run goes inside the compiled step (a tf.function inside the
+            # replica function cannot all-reduce gradients), as in Keras's own fit
+            self._train_step = tf.function(
+                lambda data, indices: self._replicated(model.train_step, data, indices),
+                jit_compile=self.jit_compile,
+            )
+            self._test_step = tf.function(
+                lambda data, indices: self._replicated(model.test_step, data, indices),
+                jit_compile=self.jit_compile,
+            )
+        else:
+            self._train_step = tf.function(model.train_step, jit_compile=self.jit_compile)
+            self._test_step = tf.function(model.test_step, jit_compile=self.jit_compile)
         self.train = tf.function(self._train)
         self.evaluate = tf.function(self._evaluate)
 
@@ -191,16 +213,40 @@ class CompiledLoop:
         indices = batch_indices[position]  # (batch,) rows of this batch
         return tf.nest.map_structure(lambda t: tf.gather(t, indices), data)
 
+    def _replicated(self, step_fn, data, indices):
+        """Run ``step_fn`` on every replica, each on its contiguous share of the batch."""
+        replicas = self.replicas
+
+        def replica_fn(indices):
+            size = tf.shape(indices)[0]
+            share = (size + replicas - 1) // replicas  # as tf.distribute splits a batch
+            replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+            start = tf.minimum(replica * share, size)
+            mine = indices[start : tf.minimum(start + share, size)]
+            return step_fn(tf.nest.map_structure(lambda t: tf.gather(t, mine), data))
+
+        per_replica = self.strategy.run(replica_fn, args=(indices,))
+        # the logs are synchronised metric results: their mean over replicas, as in Keras
+        return tf.nest.map_structure(
+            lambda v: tf.reduce_mean(tf.stack(self.strategy.experimental_local_results(v)), 0),
+            per_replica,
+        )
+
+    def _one_step(self, step_fn, data, batch_indices, position):
+        if self.distributed:
+            return step_fn(data, batch_indices[position])
+        return step_fn(self._batch(data, batch_indices, position))
+
     def _train(self, data, batch_indices, first, count):
-        logs = self._train_step(self._batch(data, batch_indices, first))
+        logs = self._one_step(self._train_step, data, batch_indices, first)
         for k in tf.range(1, count):
-            logs = self._train_step(self._batch(data, batch_indices, first + k))
+            logs = self._one_step(self._train_step, data, batch_indices, first + k)
         return logs
 
     def _evaluate(self, data, batch_indices, first, count):
-        logs = self._test_step(self._batch(data, batch_indices, first))
+        logs = self._one_step(self._test_step, data, batch_indices, first)
         for k in tf.range(1, count):
-            logs = self._test_step(self._batch(data, batch_indices, first + k))
+            logs = self._one_step(self._test_step, data, batch_indices, first + k)
         return logs
 
     def tracing_counts(self) -> dict[str, int]:
@@ -213,7 +259,11 @@ class CompiledLoop:
 
 def _get_loop(model: keras.Model, jit_compile: bool) -> CompiledLoop:
     loop = getattr(model, "_dlkit_loop", None)
-    if loop is None or loop.jit_compile != bool(jit_compile):
+    if (
+        loop is None
+        or loop.jit_compile != bool(jit_compile)
+        or loop.strategy is not model.distribute_strategy
+    ):
         loop = CompiledLoop(model, jit_compile)
         model._dlkit_loop = loop  # reused by later fit calls: no retracing
     return loop
@@ -249,6 +299,8 @@ def _run_validation(loop, model, data, batch_size, callback_list) -> dict[str, A
         callback_list.on_test_batch_begin(first)
         logs = _python_logs(loop.evaluate(data, indices, tf.constant(first), tf.constant(count)))
         callback_list.on_test_batch_end(first + count - 1, logs)
+    if loop.distributed:  # global metric values, not one replica's
+        logs = _python_logs(model.get_metrics_result())
     callback_list.on_test_end(logs)
     return logs
 
@@ -266,6 +318,7 @@ def fit(
     steps_per_call: int | None = None,
     jit_compile: bool | None = None,
     shuffle: bool = True,
+    strategy: tf.distribute.Strategy | None = None,
 ) -> keras.callbacks.History:
     """Train a compiled Keras model like ``model.fit``, with many steps per compiled call.
 
@@ -292,6 +345,15 @@ def fit(
             ten calls per epoch (so the progress bar still moves).
         jit_compile: compile with XLA; ``None`` follows ``model.jit_compile``.
         shuffle: reshuffle the training data every epoch.
+        strategy: a ``tf.distribute`` strategy (e.g. ``MirroredStrategy``) under whose
+            ``scope()`` the model was created and compiled; ``None`` uses the model's
+            own (the default single-device one unless it was built in a scope). Each
+            global batch is split into contiguous per-replica shares, every replica
+            runs the model's ``train_step`` and Keras averages the gradients, as in
+            ``model.fit``. Mixed precision needs nothing here: set the dtype policy
+            (``keras.mixed_precision.set_global_policy("mixed_float16")``) before
+            building the model and ``compile`` adds loss scaling, which ``train_step``
+            applies.
 
     Returns:
         The ``keras.callbacks.History`` (also left as ``model.history``).
@@ -305,7 +367,7 @@ def fit(
         >>> history = fit(model, x_train, y_train, batch_size=64, epochs=3,
         ...               validation_data=(x_val, y_val))  # doctest: +SKIP
     """
-    _check_model(model)
+    _check_model(model, strategy)
     _check_int("batch_size", batch_size, 1)
     _check_int("epochs", epochs, 0)
     _check_int("steps_per_call", steps_per_call, 1, allow_none=True)
@@ -346,7 +408,8 @@ def fit(
         jit_compile = model.jit_compile is True
     # Build the model, its metrics and its optimizer's slots eagerly, as model.fit does,
     # so that no variable is created inside the compiled functions.
-    model._symbolic_build(data_batch=tf.nest.map_structure(lambda t: t[:batch_size], data))
+    with model.distribute_strategy.scope():  # optimizer slots mirrored under a strategy
+        model._symbolic_build(data_batch=tf.nest.map_structure(lambda t: t[:batch_size], data))
     loop = _get_loop(model, jit_compile)
 
     n_full, has_tail = n // batch_size, n % batch_size > 0
@@ -381,6 +444,10 @@ def fit(
             callback_list.on_train_batch_end(step - 1, logs)
             if model.stop_training:
                 break
+        if loop.distributed:
+            # per-step logs are replica-local results; the epoch's come from the
+            # cross-replica (global) metric values, as in model.fit
+            logs = _python_logs(model.get_metrics_result())
         epoch_logs = dict(logs)
         if val_data is not None:
             val_logs = _run_validation(loop, model, val_data, batch_size, callback_list)
@@ -445,7 +512,8 @@ def lr_range_test(
         raise ValueError("lr_range_test needs an optimizer with a constant learning rate")
     data = (_to_tensors("x", x), _to_tensors("y", y))
     n = _num_samples("x", data[0])
-    model._symbolic_build(data_batch=tf.nest.map_structure(lambda t: t[:batch_size], data))
+    with model.distribute_strategy.scope():  # optimizer slots mirrored under a strategy
+        model._symbolic_build(data_batch=tf.nest.map_structure(lambda t: t[:batch_size], data))
     saved_weights = model.get_weights()
     saved_optimizer = [v.numpy() for v in model.optimizer.variables]
     saved_lr = float(model.optimizer.learning_rate)
