@@ -686,6 +686,8 @@ def gan_step(
         label_smoothing: one-sided smoothing of the real target (BCE losses only).
         gp_weight: weight of :func:`gradient_penalty` for ``"wasserstein"``.
         d_steps: discriminator updates per generator update (5 is usual for WGAN-GP).
+            They all see the same real batch with fresh noise; the original WGAN-GP
+            draws a new real batch for each, which ``fit_steps`` batches cannot do.
         conditional: whether both networks also take the labels.
         seed: seed of the noise generator.
         jit_compile: compile the step with XLA.
