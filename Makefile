@@ -31,9 +31,10 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
-# Unit tests, every notebook re-executed by nbval, and the exercise checks.
+# Unit tests, every lesson re-executed by nbval, and the grading round trip (whose run of
+# each solution notebook is the exercises notebooks' regression test: see tests/test_grading.py).
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks \
+	$(BIN)/python -m pytest tests notebooks --ignore-glob='notebooks/*_exercises.ipynb' \
 		--nbval-lax --nbval-kernel-name $(KERNEL) \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg \
 		--nbval-cell-timeout 300 -p no:cacheprovider

@@ -304,6 +304,13 @@ class _Runner:
             elif result.status == "error":
                 if exercise_id is not None and is_solution:
                     self.run.cell_errors.setdefault(exercise_id, _describe(result))
+                else:  # a setup or check cell: the teacher should know, the score is unchanged
+                    where = (
+                        f"the check cell of {exercise_id}"
+                        if exercise_id
+                        else "a cell outside the exercises"
+                    )
+                    self.run.notes.append(f"{where} raised {_describe(result)}")
             else:  # timeout, died, memory
                 if exercise_id is not None:
                     if result.status == "timeout":

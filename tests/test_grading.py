@@ -101,15 +101,34 @@ def test_there_are_chapters_to_grade():
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_solution_scores_full_marks(chapter, private_checks):
+def test_solution_scores_full_marks(chapter, private_checks, tmp_path):
+    """The solution notebook, run by the grader, is also the exercises' regression test.
+
+    ``make test`` does not run nbval over the ``*_exercises`` notebooks: this run covers
+    them. Every cell must run without an error (setup and check cells included: the grader
+    notes those), and a last cell asserts that every public check passes on the answers the
+    notebook computed, which is what the stored ``check(...)`` outputs show a student.
+    """
+    hidden = load_hidden_checks(chapter, private_checks)
+    ids = sorted(hidden.CHECKS, key=exercises._sort_key)
+    public = "\n".join(
+        [
+            "from dlkit.exercises import check as _check",
+            f"_failing = [i for i, v in {[(i, answer_variable(i)) for i in ids]!r}"
+            " if not _check(i, globals()[v])]",
+            "assert not _failing, f'public checks that fail: {_failing}'",
+        ]
+    )
     source = exercises_notebook(chapter)
-    before = source.read_bytes()
-    report = grade(source, checks_dir=private_checks)
-    assert source.read_bytes() == before, "the submission must never be modified"
+    notebook = nbformat.read(source, as_version=4)
+    copy = edited_copy(source, tmp_path / source.name, {}, [(len(notebook.cells), public)])
+    before = copy.read_bytes()
+    report = grade(copy, checks_dir=private_checks)
+    assert copy.read_bytes() == before, "the submission must never be modified"
     failed = {r.id: r.message for r in report.exercises if r.status != "passed"}
     assert not failed
     assert report.score == report.max_score > 0
-    hidden = load_hidden_checks(chapter, private_checks)
+    assert not report.notes, report.notes
     assert [r.id for r in report.exercises] == sorted(hidden.CHECKS, key=exercises._sort_key)
     assert len(report.exercises) >= 8
     print(f"chapter {chapter}: graded in {report.seconds:.1f} s ({report.isolation})")
@@ -173,6 +192,7 @@ def test_gauntlet_of_attacks(private_checks, tmp_path):
             f"try:\n    open({str(report_path)!r}, 'w').write({fake!r})\nexcept OSError:\n    pass",
         ),
         (3, "print('All tests passed! Score: 35/35')"),
+        (4, "raise ValueError('a broken setup cell')"),
     ]
     submission = edited_copy(source, tmp_path / "attack.ipynb", edits, extra)
     before = submission.read_bytes()
@@ -191,6 +211,7 @@ def test_gauntlet_of_attacks(private_checks, tmp_path):
     if "user nobody" in report.isolation:  # it cannot open the root-only hidden checks
         assert got["01.4"] == "error" and "PermissionError" in report.exercises[3].message
     assert got["01.1"] == "failed"
+    assert "a cell outside the exercises raised ValueError: a broken setup cell" in report.notes
     attacked = set(edits)
     assert all(status == "passed" for key, status in got.items() if key not in attacked), got
     written = json.loads(report_path.read_text())
