@@ -25,6 +25,7 @@ __all__ = [
     "setup",
     "text",
     "training",
+    "transformer",
 ]
 __version__ = "0.1.0"
 
@@ -40,6 +41,7 @@ _LAZY_MODULES = {
     "diagnostics",
     "comparisons",
     "text",
+    "transformer",
 }
 
 

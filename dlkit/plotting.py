@@ -193,3 +193,71 @@ def confusion_matrix(
     accuracy = np.trace(counts) / counts.sum()
     ax.set_title(title or f"Confusion matrix (accuracy {accuracy:.3f})")
     return ax
+
+
+def attention_map(
+    weights: Any,
+    *,
+    query_labels: Sequence[Any] | None = None,
+    key_labels: Sequence[Any] | None = None,
+    ax: Axes | None = None,
+    title: str | None = "Attention weights",
+    cmap: str = "viridis",
+) -> Axes:
+    """Draw an attention-weight matrix as a heatmap (rows: queries, columns: keys).
+
+    Row ``i`` shows how query ``i`` spreads its attention over the keys; after a
+    softmax each row sums to 1. Pass one head of one example, e.g.
+    ``scores[0, head]`` of the ``(batch, heads, queries, keys)`` array that
+    ``MultiHeadAttention(..., return_attention_scores=True)`` returns.
+
+    Args:
+        weights: array-like of shape ``(queries, keys)`` (a tensor is fine).
+        query_labels: one tick label per query (e.g. the input characters).
+        key_labels: one tick label per key.
+        ax: axes to draw on; a new figure is made when ``None``.
+        title: axes title.
+        cmap: colour map.
+
+    Returns:
+        The axes drawn on; the matrix itself is ``ax.images[0].get_array()``.
+
+    Raises:
+        ValueError: ``weights`` is not 2-D, is empty, or a label list has the
+            wrong length.
+
+    Example:
+        >>> ax = attention_map(np.full((3, 3), 1 / 3), key_labels=list("abc"))  # doctest: +SKIP
+    """
+    if hasattr(weights, "numpy") and callable(weights.numpy):
+        weights = weights.numpy()
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim != 2:
+        raise ValueError(
+            f"weights must be a 2-D (queries, keys) matrix, got shape {weights.shape}; "
+            "pick one example and one head, e.g. scores[0, 0]"
+        )
+    if weights.size == 0:
+        raise ValueError("weights is empty")
+    n_queries, n_keys = weights.shape
+    for name, labels, size in (
+        ("query_labels", query_labels, n_queries),
+        ("key_labels", key_labels, n_keys),
+    ):
+        if labels is not None and len(labels) != size:
+            raise ValueError(f"{name} has {len(labels)} labels for {size} positions")
+    ax = _axes(
+        ax,
+        figsize=(max(3.0, min(0.25 * n_keys + 2, 10)), max(3.0, min(0.25 * n_queries + 1.5, 10))),
+    )
+    image = ax.imshow(weights, cmap=cmap, aspect="auto", interpolation="nearest")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
+    if key_labels is not None:
+        ax.set_xticks(range(n_keys), [str(label) for label in key_labels], fontsize=7)
+    if query_labels is not None:
+        ax.set_yticks(range(n_queries), [str(label) for label in query_labels], fontsize=7)
+    ax.set_xlabel("key position (attended to)")
+    ax.set_ylabel("query position (attending)")
+    if title:
+        ax.set_title(title)
+    return ax

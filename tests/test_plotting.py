@@ -75,3 +75,34 @@ def test_confusion_matrix_counts():
 def test_confusion_matrix_rejects_mismatch():
     with pytest.raises(ValueError, match="differ in length"):
         plotting.confusion_matrix([0, 1], [0])
+
+
+def test_attention_map_draws_the_matrix_with_labels():
+    weights = np.array([[1.0, 0.0, 0.0], [0.3, 0.7, 0.0], [0.2, 0.3, 0.5]])
+    _, ax = plt.subplots()
+    assert plotting.attention_map(weights, query_labels="abc", key_labels="xyz", ax=ax) is ax
+    np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), weights)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y", "z"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
+    assert "key" in ax.get_xlabel() and "query" in ax.get_ylabel()
+    assert ax.get_title() == "Attention weights"
+
+
+def test_attention_map_accepts_tensors_and_a_title():
+    scores = keras.ops.softmax(keras.random.normal((1, 2, 4, 5), seed=0), axis=-1)
+    ax = plotting.attention_map(scores[0, 1], title="head 1")
+    assert np.asarray(ax.images[0].get_array()).shape == (4, 5)
+    assert ax.get_title() == "head 1"
+
+
+def test_attention_map_rejects_bad_input():
+    with pytest.raises(ValueError, match="2-D"):
+        plotting.attention_map(np.zeros((2, 3, 3)))
+    with pytest.raises(ValueError, match="2-D"):
+        plotting.attention_map(np.zeros(4))
+    with pytest.raises(ValueError, match="empty"):
+        plotting.attention_map(np.zeros((0, 3)))
+    with pytest.raises(ValueError, match="key_labels"):
+        plotting.attention_map(np.eye(3), key_labels=["a", "b"])
+    with pytest.raises(ValueError, match="query_labels"):
+        plotting.attention_map(np.eye(3), query_labels=["a"])
