@@ -19,6 +19,7 @@ __all__ = [
     "diagnostics",
     "exercises",
     "fit",
+    "graphs",
     "plotting",
     "runtime",
     "scale",
@@ -42,6 +43,7 @@ _LAZY_MODULES = {
     "comparisons",
     "text",
     "transformer",
+    "graphs",
 }
 
 
