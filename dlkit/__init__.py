@@ -24,6 +24,7 @@ __all__ = [
     "runtime",
     "scale",
     "setup",
+    "tensors",
     "text",
     "training",
     "transformer",
@@ -43,6 +44,7 @@ _LAZY_MODULES = {
     "comparisons",
     "text",
     "transformer",
+    "tensors",
     "graphs",
 }
 
