@@ -23,6 +23,7 @@ __all__ = [
     "plotting",
     "runtime",
     "scale",
+    "selfsup",
     "setup",
     "tensors",
     "text",
@@ -46,6 +47,7 @@ _LAZY_MODULES = {
     "transformer",
     "tensors",
     "graphs",
+    "selfsup",
 }
 
 
