@@ -60,6 +60,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_roofline.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info release

@@ -79,3 +79,14 @@ def test_lesson_follows_the_template(path):
         if "image/png" in output.get("data", {})
     )
     assert figures >= 3, f"only {figures} figures"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_readme_lists_the_lesson_with_its_stated_runtime(path):
+    """The README's chapter table names every lesson and the runtime its first cell states."""
+    readme = (NOTEBOOKS.parent / "README.md").read_text()
+    row = next((line for line in readme.splitlines() if f"(notebooks/{path.name})" in line), None)
+    assert row is not None, f"README.md has no chapter row for {path.name}"
+    first = nbformat.read(path, as_version=4).cells[0].source
+    stated = re.search(r"\*\*Runtime:\*\* about (\d+) s", first).group(1)
+    assert f"| {stated} s |" in row, f"README.md gives another runtime for {path.name}: {row}"
