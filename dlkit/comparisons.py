@@ -22,7 +22,18 @@ from dlkit.exercises import as_float_array, canonical_shape, check_parts
 
 Result = tuple[bool, str]
 
-__all__ = ["Result", "safe", "close", "exact", "shape", "choice", "parts", "function"]
+__all__ = [
+    "Result",
+    "safe",
+    "close",
+    "exact",
+    "shape",
+    "choice",
+    "parts",
+    "close_parts",
+    "exact_parts",
+    "function",
+]
 
 
 def safe(check: Callable[[Any], Result]) -> Callable[[Any], Result]:
@@ -85,6 +96,44 @@ def choice(answer: Any, expected: str) -> Result:
 def parts(answer: Any, checks: dict[str, Callable[[Any, str], Result]]) -> Result:
     """Check a dict answer part by part: ``checks[key](answer[key], name)`` must all pass."""
     return check_parts(answer, checks)
+
+
+def close_parts(
+    reference: dict[str, Any], rtol: float = 1e-5, atol: float = 1e-6
+) -> Callable[[Any], Result]:
+    """A check for a dict answer: every key of ``reference`` compared with :func:`close`.
+
+    Example:
+        >>> close_parts({"a": 1.0, "b": [0.0, 2.0]})({"a": 1.0, "b": [0.0, 2.0]})[0]
+        True
+    """
+
+    def run(answer: Any) -> Result:
+        return parts(
+            answer,
+            {key: functools.partial(_close_to, reference[key], rtol, atol) for key in reference},
+        )
+
+    return run
+
+
+def exact_parts(reference: dict[str, Any]) -> Callable[[Any], Result]:
+    """A check for a dict answer of integer results: every key compared with :func:`exact`."""
+
+    def run(answer: Any) -> Result:
+        return parts(
+            answer, {key: functools.partial(_exact_to, reference[key]) for key in reference}
+        )
+
+    return run
+
+
+def _close_to(expected: Any, rtol: float, atol: float, value: Any, name: str) -> Result:
+    return close(value, expected, name, rtol, atol)
+
+
+def _exact_to(expected: Any, value: Any, name: str) -> Result:
+    return exact(value, expected, name)
 
 
 def function(

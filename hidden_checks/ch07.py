@@ -25,7 +25,17 @@ from typing import Any
 import numpy as np
 from scipy import integrate, stats
 
-from dlkit.comparisons import Result, choice, close, exact, function, parts, safe
+from dlkit.comparisons import (
+    Result,
+    choice,
+    close,
+    close_parts,
+    exact,
+    exact_parts,
+    function,
+    parts,
+    safe,
+)
 
 # ---------------------------------------------------------------------------
 # Inputs of the tasks (the same numbers as in the exercises notebook).
@@ -344,30 +354,11 @@ def _ref(exercise_id: str, key: str | None = None) -> Any:
 
 def _all_close(exercise_id: str, rtol: float = 1e-5, atol: float = 1e-6) -> Callable:
     """A check that compares every part of a dict answer with ``close``."""
-
-    def run(answer: Any) -> Result:
-        return parts(
-            answer,
-            {
-                key: lambda v, n, key=key: close(v, _ref(exercise_id, key), n, rtol, atol)
-                for key in _ref(exercise_id)
-            },
-        )
-
-    return run
+    return close_parts(_ref(exercise_id), rtol, atol)
 
 
 def _all_exact(exercise_id: str) -> Callable:
-    def run(answer: Any) -> Result:
-        return parts(
-            answer,
-            {
-                key: lambda v, n, key=key: exact(v, float(_ref(exercise_id, key)), n)
-                for key in _ref(exercise_id)
-            },
-        )
-
-    return run
+    return exact_parts(_ref(exercise_id))
 
 
 def pair_function(answer: Any, reference: Callable[..., Any], inputs: list[tuple]) -> Result:

@@ -17,7 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from dlkit.comparisons import Result, choice, close, exact, function, parts, safe, shape
+from dlkit.comparisons import (
+    Result,
+    choice,
+    close,
+    exact,
+    exact_parts,
+    function,
+    parts,
+    safe,
+    shape,
+)
 
 # ---------------------------------------------------------------------------
 # Reference functions.
@@ -195,16 +205,7 @@ def _ref(exercise_id: str, key: str | None = None) -> Any:
 
 
 def _exact_parts(exercise_id: str) -> Callable[[Any], Result]:
-    def run(answer: Any) -> Result:
-        return parts(
-            answer,
-            {
-                key: lambda v, n, key=key: exact(v, _ref(exercise_id, key), n)
-                for key in _ref(exercise_id)
-            },
-        )
-
-    return run
+    return exact_parts(_ref(exercise_id))
 
 
 # ---------------------------------------------------------------------------

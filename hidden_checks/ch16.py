@@ -14,7 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from dlkit.comparisons import Result, choice, close, exact, function, parts, safe
+from dlkit.comparisons import (
+    Result,
+    choice,
+    close,
+    close_parts,
+    exact_parts,
+    function,
+    parts,
+    safe,
+)
 
 # ---------------------------------------------------------------------------
 # Reference computations.
@@ -207,31 +216,11 @@ PROBES: dict[str, list[tuple[Any, ...]]] = {
 
 
 def _close_parts(exercise_id: str, rtol: float = 1e-4, atol: float = 1e-6):
-    reference = REFERENCE[exercise_id]
-
-    @safe
-    def run(answer: Any) -> Result:
-        return parts(
-            answer,
-            {
-                key: lambda v, n, key=key: close(v, reference[key], n, rtol, atol)
-                for key in reference
-            },
-        )
-
-    return run
+    return safe(close_parts(REFERENCE[exercise_id], rtol, atol))
 
 
 def _exact_parts(exercise_id: str):
-    reference = REFERENCE[exercise_id]
-
-    @safe
-    def run(answer: Any) -> Result:
-        return parts(
-            answer, {key: lambda v, n, key=key: exact(v, reference[key], n) for key in reference}
-        )
-
-    return run
+    return safe(exact_parts(REFERENCE[exercise_id]))
 
 
 @safe

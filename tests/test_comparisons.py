@@ -69,3 +69,19 @@ def test_safe_turns_exceptions_into_failures():
 
     passed, message = broken(1)
     assert passed is False and "KeyError" in message
+
+
+def test_close_parts_and_exact_parts_compare_every_key():
+    reference = {"loss": 0.25, "weights": [1.0, -2.0]}
+    check = cmp.close_parts(reference, rtol=1e-3, atol=0.0)
+    assert check({"loss": 0.2501, "weights": np.array([1.0, -2.0])}) == (
+        True,
+        "all 2 parts correct",
+    )
+    passed, message = check({"loss": 0.26, "weights": [1.0, -2.0]})
+    assert not passed and "'loss'" in message and "'weights'" not in message
+    assert "lacks the keys ['weights']" in check({"loss": 0.25})[1]
+    counts = cmp.exact_parts({"params": 330.0, "layers": 3.0})
+    assert counts({"params": 330, "layers": 3})[0]
+    assert not counts({"params": 330.5, "layers": 3})[0]  # integers: no relative tolerance
+    assert not counts({"params": 331, "layers": 3})[0]
