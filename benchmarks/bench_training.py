@@ -14,8 +14,14 @@ Compared, per task:
 * ``fit_tuned``: the best ``model.fit`` over ``steps_per_execution`` in {1, 8, 32} and
   ``jit_compile`` on/off.
 
+With ``--precision``, each task is also trained by ``dlkit.training.fit`` under the
+``float32`` and ``mixed_float16`` dtype policies, each with and without XLA, side by side
+in the same run; the speed-ups over float32 without XLA go to ``"precision"`` in the JSON.
+Mixed float16 only pays off on GPUs with tensor cores; on a CPU expect a slow-down.
+
 Usage:
     python benchmarks/bench_training.py [--epochs 3] [--repeats 3] [--tasks mlp cnn lstm gpt]
+                                        [--precision] [--out PATH]
 
 Tasks: an MLP on the 8x8 digits, a small CNN on MNIST-5k, and two character-level
 language models on Python's own help text (``dlkit.data.load_text``): a one-layer
@@ -183,6 +189,32 @@ def measure(task, epochs, repeats):
     }
 
 
+def measure_precision(task, epochs, repeats):
+    """dlkit.training.fit under float32 and mixed_float16, each with and without XLA."""
+    x, y, batch = task["x"], task["y"], task["batch_size"]
+    rates = {}
+    try:
+        for policy in ("float32", "mixed_float16"):
+            keras.mixed_precision.set_global_policy(policy)
+            for jit in (False, True):
+                model = compiled(task)
+                rates[f"{policy},jit={jit}"] = samples_per_second(
+                    lambda e, model=model, jit=jit: dlkit.training.fit(
+                        model, x, y, batch_size=batch, epochs=e, verbose=0, jit_compile=jit
+                    ),
+                    len(x),
+                    epochs,
+                    repeats,
+                )
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    base = rates["float32,jit=False"]
+    return {
+        "samples_per_second": {k: round(v, 1) for k, v in rates.items()},
+        "speedup_vs_float32": {k: round(v / base, 2) for k, v in rates.items()},
+    }
+
+
 TASKS = {"mlp": mlp_task, "cnn": cnn_task, "lstm": lstm_task, "gpt": gpt_task}
 
 
@@ -192,6 +224,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--precision", action="store_true", help="also time float32 vs mixed_float16, +/- XLA"
+    )
     args = parser.parse_args()
 
     dlkit.runtime.setup(seed=0, deterministic=False)
@@ -206,6 +241,10 @@ def main() -> None:
         print(f"  fit_tuned best config: {result['fit_tuned_best_config']}")
         print(f"  dlkit / fit_default = {result['ratio_dlkit_vs_fit_default']:.2f}x")
         print(f"  dlkit / fit_tuned   = {result['ratio_dlkit_vs_fit_tuned']:.2f}x")
+        if args.precision:
+            result["precision"] = measure_precision(TASKS[name](), args.epochs, args.repeats)
+            for key, value in result["precision"]["speedup_vs_float32"].items():
+                print(f"  dlkit {key:<24} {value:.2f}x float32 without XLA")
 
     report = {
         "tensorflow": tf.__version__,
