@@ -17,6 +17,7 @@ from dlkit.runtime import scale, setup
 __all__ = [
     "data",
     "diagnostics",
+    "diffusion",
     "exercises",
     "fit",
     "graphs",
@@ -48,6 +49,7 @@ _LAZY_MODULES = {
     "tensors",
     "graphs",
     "selfsup",
+    "diffusion",
 }
 
 
