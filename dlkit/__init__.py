@@ -25,6 +25,7 @@ __all__ = [
     "runtime",
     "scale",
     "selfsup",
+    "seq2seq",
     "setup",
     "tensors",
     "text",
@@ -50,6 +51,7 @@ _LAZY_MODULES = {
     "graphs",
     "selfsup",
     "diffusion",
+    "seq2seq",
 }
 
 
