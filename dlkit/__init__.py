@@ -15,6 +15,7 @@ from dlkit import runtime
 from dlkit.runtime import scale, setup
 
 __all__ = [
+    "boxes",
     "data",
     "diagnostics",
     "diffusion",
@@ -52,6 +53,7 @@ _LAZY_MODULES = {
     "selfsup",
     "diffusion",
     "seq2seq",
+    "boxes",
 }
 
 
