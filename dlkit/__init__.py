@@ -15,6 +15,7 @@ from dlkit import runtime
 from dlkit.runtime import scale, setup
 
 __all__ = [
+    "attribution",
     "boxes",
     "data",
     "diagnostics",
@@ -23,6 +24,7 @@ __all__ = [
     "fit",
     "graphs",
     "plotting",
+    "robustness",
     "runtime",
     "scale",
     "selfsup",
@@ -54,6 +56,8 @@ _LAZY_MODULES = {
     "diffusion",
     "seq2seq",
     "boxes",
+    "attribution",
+    "robustness",
 }
 
 
